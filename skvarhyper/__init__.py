@@ -1,0 +1,7 @@
+"""Variational deep learning with complexity control for scikit-learn."""
+
+from ._variational import VariationalMLPClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["VariationalMLPClassifier", "__version__"]

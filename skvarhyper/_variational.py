@@ -1,0 +1,180 @@
+"""VariationalMLPClassifier: a Bayesian MLP trained on the generalised evidence."""
+
+from ._base import BaseVariationalClassifier, check_hidden_layer_sizes
+from ._training import VariationalNet
+from .nn import VariationalMLP
+
+
+class VariationalMLPClassifier(BaseVariationalClassifier):
+    """Multilayer perceptron with a Gaussian posterior over its weights.
+
+    Trained by variational inference on the generalised evidence
+    ``E_q[log p(y | X, w)] - complexity * KL(q(w) || p(w))`` with a mean-field
+    Gaussian posterior ``q`` and the prior ``N(prior_mean, prior_variance)``.
+    ``complexity=1`` is the ordinary evidence lower bound; larger values pull
+    the posterior towards the prior and make the model simpler, and 0 ignores
+    the prior. The trained model can be pruned by the signal-to-noise ratio
+    of its weights.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Units of each hidden layer.
+    activation : {"relu", "tanh", "logistic", "identity", "softmax"}, \
+            default="relu"
+        Activation of the hidden layers. ``"softmax"`` normalises over the
+        hidden units, as in the thesis' model.
+    complexity : float, default=1.0
+        Weight ``λ >= 0`` of the KL term of the evidence.
+    prior_mean : float, default=0.0
+        Mean of the Gaussian prior of every weight and bias.
+    prior_variance : float, default=0.1
+        Variance of the Gaussian prior; must be positive.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Optimiser of the variational parameters.
+    lr : float, default=1e-2
+        Learning rate.
+    momentum : float, default=0.9
+        Momentum of ``optimizer="sgd"``; ignored by Adam.
+    batch_size : int, default=128
+        Mini-batch size; clipped to the number of training samples.
+    max_epochs : int, default=200
+        Passes over the training data.
+    n_mc_samples : int, default=0
+        Posterior draws averaged by :meth:`predict_proba`; 0 predicts with the
+        posterior means.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and
+        stop when its loss has not improved for ``n_iter_no_change`` epochs,
+        restoring the best parameters.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    prune_fraction : float, default=0.0
+        Fraction of weights pruned after ``fit``; see :meth:`prune`.
+    prune_score : {"snr", "magnitude"}, default="snr"
+        Criterion that ranks the weights: the signal-to-noise ratio ``|m|/s``
+        (the thesis' relative density) or the magnitude ``|m|``.
+    prune_scope : {"global", "layer"}, default="global"
+        Rank all weight matrices together, or prune each by the same fraction.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted model (its pruning mask
+        included) instead of starting anew.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, batch order, posterior noise and the validation
+        split; an int gives bit-identical fits on the CPU.
+    device : str or torch.device, default="cpu"
+        Where the network is trained, e.g. ``"cuda"``.
+    verbose : int, default=0
+        0 is silent, 1 prints a table per epoch, 2 also shows a progress bar.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra callbacks of the skorch training loop.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` holds per-epoch ``train_loss``, ``train_nll``,
+        ``train_kl`` and ``train_elbo``.
+    n_weights_ : int
+        Number of prunable weights (biases excluded).
+    sparsity_ : float
+        Fraction of the weights pruned now.
+
+    See Also
+    --------
+    HyperVariationalClassifier : One model for every complexity at once.
+    sklearn.neural_network.MLPClassifier : The deterministic counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skvarhyper import VariationalMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = VariationalMLPClassifier(
+    ...     hidden_layer_sizes=(20,), lr=1e-2, max_epochs=50, random_state=0
+    ... ).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> clf.prune(0.5).sparsity_
+    0.5
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        complexity=1.0,
+        prior_mean=0.0,
+        prior_variance=0.1,
+        optimizer="adam",
+        lr=1e-2,
+        momentum=0.9,
+        batch_size=128,
+        max_epochs=200,
+        n_mc_samples=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        prune_fraction=0.0,
+        prune_score="snr",
+        prune_scope="global",
+        warm_start=False,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.complexity = complexity
+        self.prior_mean = prior_mean
+        self.prior_variance = prior_variance
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.n_mc_samples = n_mc_samples
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.prune_fraction = prune_fraction
+        self.prune_score = prune_score
+        self.prune_scope = prune_scope
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _build_net(self, n_features, n_classes, n_train, valid_dataset):
+        return VariationalNet(
+            VariationalMLP,
+            module__layer_sizes=(
+                n_features,
+                *check_hidden_layer_sizes(self.hidden_layer_sizes),
+                n_classes,
+            ),
+            module__activation=self.activation,
+            module__prior_mean=float(self.prior_mean),
+            module__prior_variance=float(self.prior_variance),
+            **self._net_params(n_train, valid_dataset),
+        )
+
+    def _logits(self, X, sample):
+        return self.net_.module_(X, sample=sample)
+
+    def _kl(self):
+        return self.net_.module_.kl()
+
+    def _weight_posteriors(self):
+        return self.net_.module_.weight_posteriors()

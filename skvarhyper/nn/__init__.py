@@ -1,0 +1,13 @@
+"""Pure PyTorch building blocks; nothing here imports scikit-learn or skorch."""
+
+from .functional import ACTIVATIONS, gaussian_kl, variational_linear
+from .layers import VariationalLinear
+from .mlp import VariationalMLP
+
+__all__ = [
+    "ACTIVATIONS",
+    "VariationalLinear",
+    "VariationalMLP",
+    "gaussian_kl",
+    "variational_linear",
+]

@@ -1,0 +1,166 @@
+"""Bad input gets a clear error and leaves a fitted model unchanged."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from skvarhyper import VariationalMLPClassifier
+
+FAST = {"hidden_layer_sizes": (8,), "lr": 1e-2, "max_epochs": 3, "random_state": 0}
+RNG = np.random.RandomState(0)
+X = RNG.normal(size=(60, 4))
+Y = np.arange(60) % 3
+
+
+def _with(array, index, value):
+    array = np.array(array, dtype=object if isinstance(value, str) else float)
+    array[index] = value
+    return array
+
+
+BAD_FIT_DATA = {
+    "nan in X": (_with(X, (0, 0), np.nan), Y, ValueError, "NaN"),
+    "inf in X": (_with(X, (1, 2), np.inf), Y, ValueError, "infinity"),
+    "nan in y": (X, _with(Y, 3, np.nan), ValueError, "NaN"),
+    "one class": (X, np.zeros(60), ValueError, "2 classes"),
+    "1-D X": (X[:, 0], Y, ValueError, "Expected 2D array"),
+    "3-D X": (X.reshape(60, 2, 2), Y, ValueError, "dim 3"),
+    "empty X": (np.empty((0, 4)), np.empty(0), ValueError, "0 sample"),
+    "length mismatch": (X, Y[:-1], ValueError, "inconsistent numbers of samples"),
+    "non-numeric X": (_with(X, (0, 1), "a"), Y, ValueError, "convert string"),
+    "continuous y": (X, RNG.normal(size=60), ValueError, "Unknown label type"),
+}
+
+BAD_PARAMS = {
+    "complexity": [-1.0, np.inf, "big"],
+    "prior_variance": [0.0, -0.1],
+    "hidden_layer_sizes": [(), (0,), (10, -1), "wide"],
+    "lr": [0.0, -1e-3],
+    "batch_size": [0, 1.5],
+    "max_epochs": [0],
+    "optimizer": ["rmsprop"],
+    "activation": ["gelu"],
+    "device": ["gpu", "cuda:99" if torch.cuda.is_available() else "cuda"],
+    "validation_fraction": [0.0, 1.0],
+    "prune_fraction": [-0.1, 1.5],
+    "prune_score": ["random"],
+    "n_mc_samples": [-1],
+}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return VariationalMLPClassifier(**FAST).fit(X, Y)
+
+
+def _snapshot(clf):
+    state = {k: v for k, v in vars(clf).items() if k not in {"net_", "_rng"}}
+    module = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+    return state, module, clf._rng.get_state()[1].copy()
+
+
+def _assert_unchanged(clf, snapshot):
+    state, module, rng = _snapshot(clf)
+    assert state.keys() == snapshot[0].keys()
+    for key, value in state.items():
+        np.testing.assert_array_equal(value, snapshot[0][key], err_msg=key)
+    for key, value in module.items():
+        assert torch.equal(value, snapshot[1][key]), key
+    np.testing.assert_array_equal(rng, snapshot[2])
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIT_DATA))
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_bad_training_data_is_refused_and_leaves_the_model_unchanged(
+    fitted, case, method
+):
+    if method == "partial_fit" and case == "one class":
+        pytest.skip("a one-class batch is valid input to a fitted model")
+    bad_X, bad_y, error, match = BAD_FIT_DATA[case]
+    snapshot = _snapshot(fitted)
+    with pytest.raises(error, match=match):
+        getattr(fitted, method)(bad_X, bad_y)
+    _assert_unchanged(fitted, snapshot)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(name, value) for name, values in BAD_PARAMS.items() for value in values],
+)
+def test_out_of_range_parameters_name_the_parameter(fitted, name, value):
+    snapshot = _snapshot(fitted)
+    fitted.set_params(**{name: value})
+    try:
+        with pytest.raises((ValueError, TypeError), match=name):
+            fitted.fit(X, Y)
+    finally:
+        fitted.set_params(**{name: snapshot[0][name]})
+    _assert_unchanged(fitted, snapshot)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_wrong_number_of_features_in_prediction(fitted, method):
+    args = (X[:, :3],) if method != "score" else (X[:, :3], Y)
+    with pytest.raises(ValueError, match=r"X has 3 features, but .* 4 features"):
+        getattr(fitted, method)(*args)
+
+
+@pytest.mark.parametrize(
+    "case", ["nan in X", "inf in X", "1-D X", "3-D X", "empty X", "non-numeric X"]
+)
+def test_bad_prediction_data(fitted, case):
+    bad_X, _, error, match = BAD_FIT_DATA[case]
+    with pytest.raises(error, match=match):
+        fitted.predict_proba(bad_X)
+
+
+@pytest.mark.parametrize("fraction", [-0.01, 1.01, np.nan, "half"])
+def test_prune_outside_unit_interval(fitted, fraction):
+    snapshot = _snapshot(fitted)
+    with pytest.raises((ValueError, TypeError), match="fraction"):
+        fitted.prune(fraction)
+    _assert_unchanged(fitted, snapshot)
+
+
+@pytest.mark.parametrize("kwargs", [{"score": "random"}, {"scope": "row"}])
+def test_prune_with_unknown_score_or_scope(fitted, kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        fitted.prune(0.5, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda clf: clf.predict(X),
+        lambda clf: clf.predict_proba(X),
+        lambda clf: clf.prune(0.5),
+        lambda clf: clf.evidence(X, Y),
+        lambda clf: clf.sparsity_,
+    ],
+)
+def test_unfitted_model_raises_not_fitted(call):
+    with pytest.raises(NotFittedError):
+        call(VariationalMLPClassifier())
+
+
+def test_evidence_refuses_unseen_labels(fitted):
+    with pytest.raises(ValueError, match="not fitted on"):
+        fitted.evidence(X, Y + 5)
+
+
+def test_partial_fit_refuses_unseen_labels(fitted):
+    snapshot = _snapshot(fitted)
+    with pytest.raises(ValueError, match="labels not seen"):
+        fitted.partial_fit(X, Y + 1)
+    _assert_unchanged(fitted, snapshot)
+
+
+def test_rejected_dataframe_fit_keeps_feature_names():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    clf = VariationalMLPClassifier(**FAST).fit(frame, Y)
+    bad = pd.DataFrame(_with(X, (0, 0), np.nan), columns=list("wxyz"))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(bad, Y)
+    assert list(clf.feature_names_in_) == list("abcd")

@@ -1,0 +1,100 @@
+import pytest
+import torch
+from torch.distributions import Normal, kl_divergence
+
+from skvarhyper.nn import ACTIVATIONS, VariationalLinear, VariationalMLP, gaussian_kl
+from skvarhyper.nn.functional import variational_linear
+
+
+def test_gaussian_kl_matches_torch_distributions():
+    torch.manual_seed(0)
+    mean, log_std = torch.randn(50), torch.randn(50) - 1
+    expected = kl_divergence(
+        Normal(mean, log_std.exp()), Normal(torch.tensor(0.3), torch.tensor(0.1).sqrt())
+    )
+    torch.testing.assert_close(gaussian_kl(mean, log_std, 0.3, 0.1), expected)
+
+
+def test_gaussian_kl_is_zero_at_the_prior():
+    log_std = torch.full((5,), 0.5 * torch.log(torch.tensor(0.1)).item())
+    kl = gaussian_kl(torch.zeros(5), log_std, 0.0, 0.1)
+    torch.testing.assert_close(kl, torch.zeros(5), atol=1e-6, rtol=0)
+
+
+def test_local_reparameterisation_matches_weight_sampling():
+    torch.manual_seed(0)
+    x = torch.randn(1, 4)
+    w_mean, w_log_std = torch.randn(3, 4), torch.randn(3, 4) * 0.3 - 1
+    b_mean, b_log_std = torch.randn(3), torch.randn(3) * 0.3 - 1
+    n = 200_000
+    lrt = variational_linear(
+        x.expand(n, 4), w_mean, w_log_std, b_mean, b_log_std, sample=True
+    )
+    weights = w_mean + w_log_std.exp() * torch.randn(n, 3, 4)
+    biases = b_mean + b_log_std.exp() * torch.randn(n, 3)
+    sampled = torch.einsum("i,noi->no", x[0], weights) + biases
+    expected_mean = x @ w_mean.T + b_mean
+    expected_var = (x**2) @ (2 * w_log_std).exp().T + (2 * b_log_std).exp()
+    for draws in (lrt, sampled):
+        torch.testing.assert_close(draws.mean(0), expected_mean[0], atol=0.02, rtol=0)
+        torch.testing.assert_close(draws.var(0), expected_var[0], atol=0, rtol=0.03)
+
+
+def test_variational_linear_batched_stack_matches_one_by_one():
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 4)
+    params = [
+        torch.randn(3, 2, 4),
+        torch.randn(3, 2, 4),
+        torch.randn(3, 2),
+        torch.randn(3, 2),
+    ]
+    out = variational_linear(x, *params, sample=False)
+    for s in range(3):
+        single = variational_linear(x[s], *(p[s] for p in params), sample=False)
+        torch.testing.assert_close(out[s], single)
+
+
+def test_layer_is_mean_in_eval_and_noisy_in_training():
+    torch.manual_seed(0)
+    layer = VariationalLinear(4, 3)
+    x = torch.randn(8, 4)
+    layer.eval()
+    torch.testing.assert_close(layer(x), x @ layer.weight_mean.T + layer.bias_mean)
+    layer.train()
+    assert not torch.allclose(layer(x), layer(x))
+
+
+def test_mask_zeroes_weights_and_their_kl():
+    layer = VariationalLinear(4, 3)
+    layer.weight_mask.zero_()
+    layer.eval()
+    x = torch.randn(2, 4)
+    torch.testing.assert_close(layer(x), layer.bias_mean.detach().expand(2, 3))
+    layer.train()
+    out = layer(x)
+    var = (2 * layer.bias_log_std).exp()
+    assert torch.all((out - layer.bias_mean).abs() < 10 * var.sqrt())
+    bias_kl = gaussian_kl(layer.bias_mean, layer.bias_log_std, 0.0, 0.1).sum()
+    torch.testing.assert_close(layer.kl(), bias_kl)
+
+
+def test_initial_log_std_is_minus_three():
+    layer = VariationalLinear(4, 3)
+    assert torch.all(layer.weight_log_std == -3.0)
+    assert torch.all(layer.bias_log_std == -3.0)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_mlp_shapes_and_kl(activation):
+    mlp = VariationalMLP((6, 5, 4, 3), activation)
+    assert mlp(torch.randn(7, 6)).shape == (7, 3)
+    expected = sum(layer.kl() for layer in mlp.layers)
+    torch.testing.assert_close(mlp.kl(), expected)
+    assert [m.shape for m in mlp.weight_masks] == [(5, 6), (4, 5), (3, 4)]
+
+
+def test_softmax_hidden_activation_normalises_units():
+    mlp = VariationalMLP((6, 5, 3), "softmax").eval()
+    hidden = ACTIVATIONS["softmax"](mlp.layers[0](torch.randn(4, 6)))
+    torch.testing.assert_close(hidden.sum(-1), torch.ones(4))

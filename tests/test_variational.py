@@ -1,0 +1,308 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skvarhyper import VariationalMLPClassifier
+
+FAST = {"hidden_layer_sizes": (16,), "lr": 1e-2, "max_epochs": 15, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return VariationalMLPClassifier(**FAST).fit(*data)
+
+
+def _module_state(clf):
+    return {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+
+
+def _assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_learns_iris():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = VariationalMLPClassifier(**{**FAST, "max_epochs": 60}).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clf.predict_proba(X).shape == (150, 3)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(1), 1.0, rtol=1e-5)
+
+
+def test_history_records_evidence_terms(fitted):
+    history = fitted.net_.history
+    assert len(history) == FAST["max_epochs"]
+    for key in ("train_loss", "train_nll", "train_kl", "train_elbo"):
+        assert np.all(np.isfinite(history[:, key]))
+    n_train = 200
+    lam = fitted.complexity
+    expected_elbo = -(np.array(history[:, "train_loss"]) * n_train)
+    np.testing.assert_allclose(history[:, "train_elbo"], expected_elbo, rtol=1e-5)
+    nll_plus_kl = (
+        np.array(history[:, "train_nll"])
+        + lam * np.array(history[:, "train_kl"]) / n_train
+    )
+    np.testing.assert_allclose(history[:, "train_loss"], nll_plus_kl, rtol=1e-2)
+
+
+def test_string_labels_round_trip(data):
+    X, y = data
+    labels = np.array(["cat", "dog", "eel"])[y]
+    clf = VariationalMLPClassifier(**FAST).fit(X, labels)
+    assert list(clf.classes_) == ["cat", "dog", "eel"]
+    assert set(clf.predict(X)) <= {"cat", "dog", "eel"}
+
+
+def test_pandas_input_sets_feature_names(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = VariationalMLPClassifier(**FAST).fit(frame, pd.Series(y))
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(clf.predict(frame), clf.predict(X))
+
+
+def test_list_and_float64_input_give_the_same_model(data):
+    X, y = data
+    a = VariationalMLPClassifier(**FAST).fit(X.tolist(), y.tolist())
+    b = VariationalMLPClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_sparse_input_gives_the_same_model_as_dense(data):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = data
+    a = VariationalMLPClassifier(**FAST).fit(sparse.csr_matrix(X), y)
+    b = VariationalMLPClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_random_state_gives_identical_fits(data):
+    a = VariationalMLPClassifier(**FAST).fit(*data)
+    b = VariationalMLPClassifier(**FAST).fit(*data)
+    _assert_same_state(_module_state(a), _module_state(b))
+    c = VariationalMLPClassifier(**{**FAST, "random_state": 1}).fit(*data)
+    assert not torch.equal(
+        a.net_.module_.layers[0].weight_mean, c.net_.module_.layers[0].weight_mean
+    )
+
+
+def test_fit_leaves_the_global_torch_rng_alone(data):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    VariationalMLPClassifier(**FAST).fit(*data)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_mc_predictions_are_reproducible_and_close_to_the_mean(fitted, data):
+    X, _ = data
+    clf = pickle.loads(pickle.dumps(fitted)).set_params(n_mc_samples=30)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(proba, clf.predict_proba(X))
+    assert np.mean(proba.argmax(1) == fitted.predict_proba(X).argmax(1)) > 0.9
+
+
+def test_pickle_round_trip(fitted, data):
+    X, _ = data
+    clone = pickle.loads(pickle.dumps(fitted.prune(0.5)))
+    np.testing.assert_array_equal(clone.predict_proba(X), fitted.predict_proba(X))
+    assert clone.sparsity_ == fitted.sparsity_ == 0.5
+    fitted.prune(0.0)
+
+
+def test_prune_is_a_mask_that_can_be_undone(data):
+    X, _ = data
+    clf = VariationalMLPClassifier(**FAST).fit(*data)
+    proba = clf.predict_proba(X)
+    means = _module_state(clf)
+    assert clf.prune(0.9) is clf
+    assert clf.sparsity_ == pytest.approx(0.9, abs=1 / clf.n_weights_)
+    pruned_09 = clf.predict_proba(X)
+    assert not np.allclose(pruned_09, proba)
+    clf.prune(0.5)
+    half = clf.predict_proba(X)
+    fresh = VariationalMLPClassifier(**FAST).fit(*data).prune(0.5)
+    np.testing.assert_array_equal(half, fresh.predict_proba(X))
+    clf.prune(0.0)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    for key, value in _module_state(clf).items():
+        if "mask" not in key:
+            assert torch.equal(value, means[key])
+
+
+def test_n_weights_counts_weight_matrices_only(fitted):
+    assert fitted.n_weights_ == 8 * 16 + 16 * 3
+
+
+def test_prune_fraction_parameter_is_applied_after_fit(data):
+    X, _ = data
+    clf = VariationalMLPClassifier(**FAST, prune_fraction=0.7).fit(*data)
+    assert clf.sparsity_ == pytest.approx(0.7, abs=1 / clf.n_weights_)
+    manual = VariationalMLPClassifier(**FAST).fit(*data).prune(0.7)
+    np.testing.assert_array_equal(clf.predict_proba(X), manual.predict_proba(X))
+
+
+def test_set_params_prune_fraction_takes_effect(fitted, data):
+    X, _ = data
+    clf = pickle.loads(pickle.dumps(fitted))
+    expected = pickle.loads(pickle.dumps(fitted)).prune(0.6).predict_proba(X)
+    np.testing.assert_array_equal(
+        clf.set_params(prune_fraction=0.6).predict_proba(X), expected
+    )
+
+
+def test_magnitude_and_layer_scope_prune_differently(fitted):
+    clf = pickle.loads(pickle.dumps(fitted))
+    masks = {}
+    for score, scope in [("snr", "global"), ("magnitude", "global"), ("snr", "layer")]:
+        clf.prune(0.8, score=score, scope=scope)
+        masks[score, scope] = torch.cat(
+            [m.flatten() for m in clf.net_.module_.weight_masks]
+        )
+    assert not torch.equal(masks["snr", "global"], masks["magnitude", "global"])
+    assert not torch.equal(masks["snr", "global"], masks["snr", "layer"])
+    layer_masks = clf.net_.module_.weight_masks
+    assert [int(m.sum()) for m in layer_masks] == [
+        round(0.2 * m.numel()) for m in layer_masks
+    ]
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_start"])
+def test_further_training_keeps_pruned_weights_at_zero(data, method):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST).fit(X, y).prune(0.8)
+    before = [m.clone() for m in clf.net_.module_.weight_masks]
+    if method == "partial_fit":
+        clf.partial_fit(X, y)
+    else:
+        clf.set_params(warm_start=True, max_epochs=3).fit(X, y)
+    for mask, layer, old in zip(
+        clf.net_.module_.weight_masks, clf.net_.module_.layers, before
+    ):
+        assert torch.equal(mask, old)
+        effective = layer.weight_mean * layer.weight_mask
+        assert torch.all(effective[mask == 0] == 0)
+    assert clf.sparsity_ == pytest.approx(0.8, abs=1 / clf.n_weights_)
+
+
+def test_partial_fit_trains_one_epoch_and_accumulates(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST)
+    clf.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    assert len(clf.net_.history) == 2
+
+
+def test_partial_fit_classes_declares_labels_ahead(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST).partial_fit(
+        X[y < 2], y[y < 2], classes=[0, 1, 2]
+    )
+    assert list(clf.classes_) == [0, 1, 2]
+    clf.partial_fit(X, y)
+
+
+def test_warm_start_with_a_new_architecture_is_refused(data):
+    clf = VariationalMLPClassifier(**FAST, warm_start=True).fit(*data)
+    with pytest.raises(ValueError, match="warm_start"):
+        clf.set_params(hidden_layer_sizes=(4,)).fit(*data)
+
+
+def test_early_stopping_stops_and_records_validation(data):
+    clf = VariationalMLPClassifier(
+        **{**FAST, "max_epochs": 200}, early_stopping=True, n_iter_no_change=3
+    ).fit(*data)
+    history = clf.net_.history
+    assert len(history) < 200
+    assert "valid_nll" in history[-1]
+
+
+def test_evidence_terms(fitted, data):
+    X, y = data
+    ev = fitted.evidence(X, y)
+    assert set(ev) == {"log_likelihood", "kl", "elbo"}
+    assert ev["log_likelihood"] < 0 and ev["kl"] > 0
+    assert ev["elbo"] == pytest.approx(
+        ev["log_likelihood"] - fitted.complexity * ev["kl"]
+    )
+    assert fitted.evidence(X, y) == ev
+    mean_ll = fitted.evidence(X, y, n_samples=0)["log_likelihood"]
+    log_proba = np.log(fitted.predict_proba(X)[np.arange(len(y)), y])
+    assert mean_ll == pytest.approx(log_proba.sum(), rel=1e-4)
+
+
+def test_verbose_prints_epoch_table(data, capsys):
+    VariationalMLPClassifier(**{**FAST, "max_epochs": 2}, verbose=1).fit(*data)
+    out = capsys.readouterr().out
+    assert "train_elbo" in out and "train_kl" in out
+
+
+def test_verbose_2_shows_a_progress_bar(data, capsys):
+    VariationalMLPClassifier(**{**FAST, "max_epochs": 2}, verbose=2).fit(*data)
+    captured = capsys.readouterr()
+    assert "it/s" in captured.err or "batch" in captured.err + captured.out
+
+
+def test_user_callbacks_are_run(data):
+    from skorch.callbacks import Callback
+
+    class Count(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = Count()
+    clf = VariationalMLPClassifier(**FAST, callbacks=[("count", counter)]).fit(*data)
+    assert dict(clf.net_.callbacks_)["count"].epochs == FAST["max_epochs"]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize(
+    "activation", ["relu", "tanh", "logistic", "identity", "softmax"]
+)
+def test_every_optimizer_and_activation_trains(data, optimizer, activation):
+    clf = VariationalMLPClassifier(
+        **{**FAST, "max_epochs": 3}, optimizer=optimizer, activation=activation
+    ).fit(*data)
+    assert np.all(np.isfinite(clf.predict_proba(data[0])))
+
+
+def test_pipeline_grid_search_over_complexity_and_pruning_with_string_labels():
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), VariationalMLPClassifier(**FAST)),
+        {
+            "variationalmlpclassifier__complexity": [0.1, 1.0],
+            "variationalmlpclassifier__prune_fraction": [0.0, 0.5],
+        },
+        cv=2,
+    ).fit(X, labels)
+    assert search.best_estimator_[-1].sparsity_ in (0.0, 0.5)
+    assert set(search.predict(X)) <= set(labels)
+
+
+def test_prune_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        VariationalMLPClassifier().prune(0.5)
