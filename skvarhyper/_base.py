@@ -90,8 +90,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
     """Base of the classifiers; not meant to be used directly.
 
     Subclasses provide the torch module and the skorch net class, and say how
-    to compute logits, the KL term and the weight posteriors of the model
-    currently selected (the hypernetwork selects it by ``complexity``).
+    to obtain the variational network currently selected (the hypernetwork
+    generates it for ``complexity``).
     """
 
     _parameter_constraints: dict = {
@@ -129,16 +129,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         """Return an uninitialised skorch net for the current parameters."""
 
     @abstractmethod
-    def _logits(self, X, sample):
-        """Logits of the selected model for a tensor batch (no grad handling)."""
-
-    @abstractmethod
-    def _kl(self):
-        """KL divergence of the selected model's posterior from the prior."""
-
-    @abstractmethod
-    def _weight_posteriors(self):
-        """``(mean, log_std)`` of every weight matrix of the selected model."""
+    def _selected_module(self):
+        """The :class:`~skvarhyper.nn.VariationalMLP` that predictions use now."""
 
     def _mask_key(self):
         return (self.prune_fraction, self.prune_score, self.prune_scope)
@@ -239,7 +231,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
                 net.partial_fit(X, y, epochs=epochs)
                 self.net_ = net
         if not continuing:
-            self.n_weights_ = sum(mean.numel() for mean, _ in self._weight_posteriors())
+            self.n_weights_ = sum(mask.numel() for mask in self._module_masks())
             self._mask_key_ = None
             self._predict_seed_ = int(self._rng.randint(np.iinfo(np.int32).max))
         self._sync_masks()
@@ -331,7 +323,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             new_masks = [torch.ones_like(mask) for mask in masks]
         else:
             new_masks = pruning_masks(
-                self._weight_posteriors(),
+                self._selected_module().weight_posteriors(),
                 self.prune_fraction,
                 score=self.prune_score,
                 scope=self.prune_scope,
@@ -346,22 +338,24 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
 
     @contextmanager
     def _inference(self):
-        """Evaluation mode, no autograd, and draws reproducible per model."""
-        self.net_.module_.eval()
+        """The selected network with current masks, in evaluation mode, without
+        autograd, and with posterior draws reproducible per fitted model."""
+        self._sync_masks()
+        module = self._selected_module().eval()
         with torch.inference_mode(), self._seeded(self._predict_seed_):
-            yield
+            yield module
 
     def _predict_tensor(self, X, n_samples):
         """Class probabilities for a float32 tensor, in batches."""
         chunks = []
-        with self._inference():
+        with self._inference() as module:
             for batch in X.split(PREDICT_BATCH_SIZE):
                 batch = batch.to(self.net_.device)
                 if n_samples == 0:
-                    proba = torch.softmax(self._logits(batch, sample=False), dim=-1)
+                    proba = torch.softmax(module(batch, sample=False), dim=-1)
                 else:
                     proba = sum(
-                        torch.softmax(self._logits(batch, sample=True), dim=-1)
+                        torch.softmax(module(batch, sample=True), dim=-1)
                         for _ in range(n_samples)
                     )
                     proba /= n_samples
@@ -389,7 +383,6 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._validate_hyperparameters()
-        self._sync_masks()
         return self._predict_tensor(X, self.n_mc_samples)
 
     def predict(self, X):
@@ -489,20 +482,19 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y contains labels the model was not fitted on: {unseen.tolist()}."
             )
-        self._sync_masks()
         codes = torch.from_numpy(np.searchsorted(self.classes_, y))
         draws = max(n_samples, 1)
         total = 0.0
-        with self._inference():
+        with self._inference() as module:
             for batch, batch_codes in zip(
                 X.split(PREDICT_BATCH_SIZE), codes.split(PREDICT_BATCH_SIZE)
             ):
                 batch = batch.to(self.net_.device)
                 for _ in range(draws):
-                    logits = self._logits(batch, sample=n_samples > 0).cpu()
+                    logits = module(batch, sample=n_samples > 0).cpu()
                     log_proba = torch.log_softmax(logits.double(), dim=-1)
                     total += float(log_proba.gather(1, batch_codes[:, None]).sum())
-            kl = float(self._kl())
+            kl = float(module.kl())
         log_likelihood = total / draws
         return {
             "log_likelihood": log_likelihood,

@@ -170,11 +170,5 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
             **self._net_params(n_train, valid_dataset),
         )
 
-    def _logits(self, X, sample):
-        return self.net_.module_(X, sample=sample)
-
-    def _kl(self):
-        return self.net_.module_.kl()
-
-    def _weight_posteriors(self):
-        return self.net_.module_.weight_posteriors()
+    def _selected_module(self):
+        return self.net_.module_

@@ -40,6 +40,27 @@ def gaussian_kl(
     )
 
 
+def posterior_kl(
+    weight_mean: Tensor,
+    weight_log_std: Tensor,
+    bias_mean: Tensor,
+    bias_log_std: Tensor,
+    *,
+    weight_mask: Tensor | None,
+    prior_mean: float,
+    prior_variance: float,
+) -> Tensor:
+    """KL divergence of one layer's posterior from the prior; pruned weights excluded.
+
+    Sums over the parameter dimensions, so a stack of ``S`` layers gives ``(S,)``.
+    """
+    weight_kl = gaussian_kl(weight_mean, weight_log_std, prior_mean, prior_variance)
+    if weight_mask is not None:
+        weight_kl = weight_kl * weight_mask
+    bias_kl = gaussian_kl(bias_mean, bias_log_std, prior_mean, prior_variance)
+    return weight_kl.sum((-2, -1)) + bias_kl.sum(-1)
+
+
 def _affine(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     if weight.dim() == 2:
         return F.linear(x, weight, bias)

@@ -5,7 +5,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .functional import INIT_LOG_STD, gaussian_kl, variational_linear
+from .functional import INIT_LOG_STD, posterior_kl, variational_linear
 
 
 class VariationalLinear(nn.Module):
@@ -68,13 +68,15 @@ class VariationalLinear(nn.Module):
 
     def kl(self) -> Tensor:
         """KL divergence of the posterior from the prior; pruned weights excluded."""
-        weight_kl = gaussian_kl(
-            self.weight_mean, self.weight_log_std, self.prior_mean, self.prior_variance
+        return posterior_kl(
+            self.weight_mean,
+            self.weight_log_std,
+            self.bias_mean,
+            self.bias_log_std,
+            weight_mask=self.weight_mask,
+            prior_mean=self.prior_mean,
+            prior_variance=self.prior_variance,
         )
-        bias_kl = gaussian_kl(
-            self.bias_mean, self.bias_log_std, self.prior_mean, self.prior_variance
-        )
-        return (weight_kl * self.weight_mask).sum() + bias_kl.sum()
 
     def extra_repr(self) -> str:
         return (
