@@ -5,6 +5,8 @@ import math
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
 
 
 class TensorBatchIterator:
@@ -110,11 +112,107 @@ class VariationalNet(NeuralNet):
         nll = super().get_loss(y_pred, y_true, X=X, training=training)
         kl = self.module_.kl()
         loss = nll + self.complexity * kl / self.n_train
-        self.record_evidence("train" if training else "valid", nll, kl, loss)
+        self.record_evidence(
+            "train" if training else "valid", nll, kl, -loss * self.n_train
+        )
         return loss
 
-    def record_evidence(self, prefix, nll, kl, loss):
+    def record_evidence(self, prefix, nll, kl, elbo):
         """Write one batch's evidence terms into the history."""
         self.history.record_batch(f"{prefix}_nll", nll.item())
         self.history.record_batch(f"{prefix}_kl", kl.item())
-        self.history.record_batch(f"{prefix}_elbo", -loss.item() * self.n_train)
+        self.history.record_batch(f"{prefix}_elbo", elbo.item())
+
+
+class HyperVariationalNet(VariationalNet):
+    """skorch net that trains a hypernetwork over a range of complexities.
+
+    Every training step draws ``n_complexity_samples`` values ``t`` in
+    ``[0, 1]``, one uniformly in each of as many equal parts (stratified
+    sampling), decodes them into complexities ``λ`` with the module's encoder
+    (so ``λ`` follows the encoder's scale: log-uniform for a log encoder), and
+    minimises the mean over the draws of
+    ``(mean(NLL) + λ * KL / n_train) / (1 + λ)``. Dividing each draw's
+    negative evidence by ``1 + λ`` keeps draws of large ``λ`` from swamping
+    the gradient of the shared generator; it reweights the distribution of
+    ``λ`` but leaves the best posterior of every single ``λ`` unchanged. The
+    history's ``*_elbo`` is the unweighted mean over draws of ``ELBO_λ``. The
+    validation loss uses evenly spaced ``t``, so that it is deterministic.
+
+    Parameters
+    ----------
+    module : HyperVariationalMLP class or instance
+        The hypernetwork; ``module(x, complexity)`` returns logits and KL.
+    n_complexity_samples : int, default=5
+        Draws of ``λ`` per mini-batch.
+    draw_batching : {"split", "repeat"}, default="split"
+        ``"split"`` gives each draw its own share of the batch (an unbiased
+        estimate of the same objective at about the cost of one pass);
+        ``"repeat"`` passes the whole batch through every draw, as the thesis
+        did.
+    **kwargs
+        Passed to :class:`VariationalNet`.
+    """
+
+    def __init__(
+        self, module, *args, n_complexity_samples=5, draw_batching="split", **kwargs
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.n_complexity_samples = n_complexity_samples
+        self.draw_batching = draw_batching
+
+    def draw_loss(self, X, y, complexity, *, split, training):
+        """Mean over draws of the per-sample negative generalised evidence."""
+        if split:
+            n_draws = min(len(complexity), len(X))
+            per_draw = len(X) // n_draws
+            complexity = complexity[:n_draws]
+            X = X[: n_draws * per_draw].view(n_draws, per_draw, -1)
+            y = y[: n_draws * per_draw].view(n_draws, per_draw)
+        else:
+            X = X.expand(len(complexity), *X.shape)
+            y = y.expand(len(complexity), *y.shape)
+        logits, kl = self.module_(X, complexity)
+        nll = torch.nn.functional.cross_entropy(
+            logits.flatten(0, 1), y.flatten(), reduction="none"
+        ).view(y.shape)
+        nll = nll.mean(1)
+        negative_elbo = nll + complexity * kl / self.n_train
+        loss = (negative_elbo / (1 + complexity)).mean()
+        self.record_evidence(
+            "train" if training else "valid",
+            nll.mean(),
+            kl.mean(),
+            -negative_elbo.mean() * self.n_train,
+        )
+        return loss, logits
+
+    def _batch_tensors(self, batch):
+        X, y = unpack_data(batch)
+        return to_tensor(X, device=self.device), to_tensor(y, device=self.device)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X, y = self._batch_tensors(batch)
+        n_draws = self.n_complexity_samples
+        # Stratified: one draw in each of n_draws equal parts of [0, 1].
+        t = (
+            torch.arange(n_draws, device=X.device)
+            + torch.rand(n_draws, device=X.device)
+        ) / n_draws
+        complexity = self.module_.encoder.decode(t)
+        loss, logits = self.draw_loss(
+            X, y, complexity, split=self.draw_batching == "split", training=True
+        )
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        X, y = self._batch_tensors(batch)
+        t = torch.linspace(0, 1, self.n_complexity_samples, device=X.device)
+        with torch.no_grad():
+            loss, logits = self.draw_loss(
+                X, y, self.module_.encoder.decode(t), split=False, training=False
+            )
+        return {"loss": loss, "y_pred": logits}

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skvarhyper import VariationalMLPClassifier
+from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
 
 def _estimators():
@@ -10,6 +10,9 @@ def _estimators():
     return [
         VariationalMLPClassifier(
             hidden_layer_sizes=(16,), lr=1e-2, max_epochs=40, random_state=0
+        ),
+        HyperVariationalClassifier(
+            hidden_layer_sizes=(16,), max_epochs=40, random_state=0
         ),
     ]
 

@@ -126,6 +126,7 @@ class LowRankGenerator(_Generator):
     ):
         super().__init__(layer_sizes, init_log_std)
         self.rank = rank
+        self.hidden = hidden
         self.features = nn.Sequential(nn.Linear(1, hidden), nn.ReLU())
         self.left, self.right, self.vector = (
             nn.ParameterList(),
@@ -135,7 +136,7 @@ class LowRankGenerator(_Generator):
         for base in self.base:
             if base.dim() == 2:
                 n_out, n_in = base.shape
-                left = torch.randn(hidden, n_out * rank) / math.sqrt(hidden)
+                left = torch.randn(hidden, n_out * rank)
                 self.left.append(nn.Parameter(left))
                 self.right.append(nn.Parameter(torch.zeros(hidden, n_in * rank)))
             else:
@@ -143,7 +144,9 @@ class LowRankGenerator(_Generator):
 
     def forward(self, t: Tensor) -> list[LayerPosterior]:
         """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
-        features = self.features(t.view(-1, 1))
+        # Scaled by 1/hidden so that an optimiser step on U moves the generated
+        # tensors about as far as a step on A, whatever the number of units.
+        features = self.features(t.view(-1, 1)) / self.hidden
         n_draws = len(features)
         matrices, vectors = iter(zip(self.left, self.right)), iter(self.vector)
         tensors = []

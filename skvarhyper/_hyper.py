@@ -1,0 +1,410 @@
+"""HyperVariationalClassifier: one training run for every complexity λ."""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory
+
+from ._base import BaseVariationalClassifier, check_hidden_layer_sizes
+from ._training import HyperVariationalNet
+from ._variational import VariationalMLPClassifier
+from .nn import HyperVariationalMLP
+
+_ENCODER_SCALES = {"loguniform": "log", "uniform": "linear"}
+
+# Parameters that only select or prune a model of the fitted family: a cached
+# hypernetwork fitted with other values of them is the same hypernetwork.
+_SELECTION_PARAMS = (
+    "complexity",
+    "prune_fraction",
+    "prune_score",
+    "prune_scope",
+    "n_mc_samples",
+    "memory",
+    "verbose",
+)
+
+
+def _fit_hypernetwork(params, X, y):
+    """Fit a hypernetwork from its parameters; the unit that ``memory`` caches."""
+    return HyperVariationalClassifier(**params).fit(X, y)
+
+
+class HyperVariationalClassifier(BaseVariationalClassifier):
+    """A hypernetwork that learns the variational MLP of every complexity at once.
+
+    Instead of one posterior per complexity ``λ``, a generator ``G`` maps ``λ``
+    to all variational parameters of the network and is trained on
+    ``E_{λ ~ U(Λ)}[ELBO_λ(q_{G(λ)})]``, drawing ``n_complexity_samples`` values
+    of ``λ`` per mini-batch. After one fit, :meth:`set_complexity` selects the
+    model of any ``λ`` without refitting; :meth:`prune` and :meth:`evidence`
+    act on the selected model, and :meth:`to_variational` exports it as a
+    :class:`VariationalMLPClassifier` for fine-tuning.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Units of each hidden layer of the generated network.
+    activation : {"relu", "tanh", "logistic", "identity", "softmax"}, \
+            default="relu"
+        Activation of the hidden layers.
+    complexity : float, default=1.0
+        The ``λ`` used by ``predict``, ``predict_proba``, ``score``,
+        ``evidence`` and ``prune``; it does not change the fit.
+    hypernet : {"linear", "lowrank"}, default="lowrank"
+        The generator: ``"linear"`` makes every parameter ``A + t B``;
+        ``"lowrank"`` makes every weight matrix ``A + (f(t) U₁)(f(t) U₂)ᵀ``
+        with a small ReLU network ``f``, where ``t`` encodes ``λ``.
+    complexity_range : (float, float), default=(1e-3, 100.0)
+        Interval of ``λ`` the hypernetwork is trained on.
+    complexity_sampling : {"loguniform", "uniform"}, default="loguniform"
+        Distribution of the training draws of ``λ``, and the scale on which
+        ``λ`` is encoded. ``"loguniform"`` needs ``complexity_range[0] > 0``.
+    n_complexity_samples : int, default=5
+        Draws of ``λ`` per mini-batch.
+    draw_batching : {"split", "repeat"}, default="split"
+        ``"split"`` gives each draw its own share of the mini-batch, an
+        unbiased estimate of the objective at the cost of about one pass;
+        ``"repeat"`` passes the whole batch through every draw, as the thesis
+        did (``n_complexity_samples`` times the cost).
+    rank : int, default=1
+        Rank of the low-rank correction (``hypernet="lowrank"``).
+    hypernet_hidden : int, default=50
+        Hidden units of ``f`` (``hypernet="lowrank"``).
+    prior_mean : float, default=0.0
+        Mean of the Gaussian prior.
+    prior_variance : float, default=0.1
+        Variance of the Gaussian prior.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Optimiser of the hypernetwork's parameters.
+    lr : float, default=1e-2
+        Learning rate.
+    momentum : float, default=0.9
+        Momentum of ``optimizer="sgd"``.
+    batch_size : int, default=128
+        Mini-batch size; clipped to the number of training samples.
+    max_epochs : int, default=200
+        Passes over the training data.
+    n_mc_samples : int, default=0
+        Posterior draws averaged by :meth:`predict_proba`; 0 uses the means.
+    early_stopping : bool, default=False
+        Stop when the held-out loss, averaged over evenly spaced ``λ``, has
+        not improved for ``n_iter_no_change`` epochs.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    prune_fraction : float, default=0.0
+        Fraction of weights of the selected model pruned; see :meth:`prune`.
+    prune_score : {"snr", "magnitude"}, default="snr"
+        Criterion that ranks the weights.
+    prune_scope : {"global", "layer"}, default="global"
+        Rank all weight matrices together, or prune each by the same fraction.
+    memory : None, str or joblib.Memory, default=None
+        Caches the fitted hypernetwork, keyed by the training data and every
+        parameter that changes the fit (not ``complexity``, the pruning
+        parameters, ``n_mc_samples`` or ``verbose``), so that a grid search
+        over those trains one hypernetwork per fold.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted hypernetwork.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, batches, draws of ``λ`` and posterior noise.
+    device : str or torch.device, default="cpu"
+        Where the network is trained.
+    verbose : int, default=0
+        0 is silent, 1 prints a table per epoch, 2 also shows a progress bar.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra callbacks of the skorch training loop.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the hypernetwork.
+    n_weights_ : int
+        Number of prunable weights of a generated network.
+    sparsity_ : float
+        Fraction of the weights pruned now.
+
+    See Also
+    --------
+    VariationalMLPClassifier : One network for one complexity.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skvarhyper import HyperVariationalClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = HyperVariationalClassifier(
+    ...     hidden_layer_sizes=(20,), max_epochs=30, random_state=0
+    ... ).fit(X, y)
+    >>> clf.set_complexity(0.1).predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.to_variational().complexity
+    0.1
+    """
+
+    _parameter_constraints: dict = {
+        **BaseVariationalClassifier._parameter_constraints,
+        "hypernet": [StrOptions({"linear", "lowrank"})],
+        "complexity_range": [tuple, list],
+        "complexity_sampling": [StrOptions(set(_ENCODER_SCALES))],
+        "n_complexity_samples": [Interval(Integral, 1, None, closed="left")],
+        "draw_batching": [StrOptions({"split", "repeat"})],
+        "rank": [Interval(Integral, 1, None, closed="left")],
+        "hypernet_hidden": [Interval(Integral, 1, None, closed="left")],
+        "memory": [None, str, HasMethods(["cache"])],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        complexity=1.0,
+        hypernet="lowrank",
+        complexity_range=(1e-3, 100.0),
+        complexity_sampling="loguniform",
+        n_complexity_samples=5,
+        draw_batching="split",
+        rank=1,
+        hypernet_hidden=50,
+        prior_mean=0.0,
+        prior_variance=0.1,
+        optimizer="adam",
+        lr=1e-2,
+        momentum=0.9,
+        batch_size=128,
+        max_epochs=200,
+        n_mc_samples=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        prune_fraction=0.0,
+        prune_score="snr",
+        prune_scope="global",
+        memory=None,
+        warm_start=False,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.complexity = complexity
+        self.hypernet = hypernet
+        self.complexity_range = complexity_range
+        self.complexity_sampling = complexity_sampling
+        self.n_complexity_samples = n_complexity_samples
+        self.draw_batching = draw_batching
+        self.rank = rank
+        self.hypernet_hidden = hypernet_hidden
+        self.prior_mean = prior_mean
+        self.prior_variance = prior_variance
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.n_mc_samples = n_mc_samples
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.prune_fraction = prune_fraction
+        self.prune_score = prune_score
+        self.prune_scope = prune_scope
+        self.memory = memory
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # --- validation -----------------------------------------------------------
+
+    def _validate_hyperparameters(self):
+        super()._validate_hyperparameters()
+        low, high = self._complexity_bounds()
+        self._check_encodable(self.complexity, "complexity")
+        return low, high
+
+    def _complexity_bounds(self):
+        bounds = self.complexity_range
+        if (
+            len(bounds) != 2
+            or not all(
+                isinstance(b, Real) and not isinstance(b, bool) and math.isfinite(b)
+                for b in bounds
+            )
+            or not 0 <= bounds[0] < bounds[1]
+        ):
+            raise ValueError(
+                "complexity_range must be two finite numbers (low, high) with "
+                f"0 <= low < high, got {bounds!r}."
+            )
+        if self.complexity_sampling == "loguniform" and bounds[0] == 0:
+            raise ValueError(
+                "complexity_range must start above 0 with "
+                "complexity_sampling='loguniform' (log(0) is undefined), got "
+                f"{bounds!r}; use a small positive low end or 'uniform'."
+            )
+        return float(bounds[0]), float(bounds[1])
+
+    def _check_encodable(self, complexity, name):
+        if (
+            not isinstance(complexity, Real)
+            or isinstance(complexity, bool)
+            or not math.isfinite(complexity)
+            or complexity < 0
+        ):
+            raise ValueError(
+                f"{name} must be a finite number >= 0, got {complexity!r}."
+            )
+        if complexity == 0 and self.complexity_sampling == "loguniform":
+            raise ValueError(
+                f"{name}=0 cannot be generated by a hypernetwork encoded on a log "
+                "scale (complexity_sampling='loguniform'); use a positive value or "
+                "complexity_sampling='uniform' with complexity_range starting at 0."
+            )
+
+    # --- fitting --------------------------------------------------------------
+
+    def _build_net(self, n_features, n_classes, n_train, valid_dataset):
+        return HyperVariationalNet(
+            HyperVariationalMLP,
+            module__layer_sizes=(
+                n_features,
+                *check_hidden_layer_sizes(self.hidden_layer_sizes),
+                n_classes,
+            ),
+            module__activation=self.activation,
+            module__generator=self.hypernet,
+            module__complexity_range=self._complexity_bounds(),
+            module__complexity_scale=_ENCODER_SCALES[self.complexity_sampling],
+            module__rank=self.rank,
+            module__hidden=self.hypernet_hidden,
+            module__prior_mean=float(self.prior_mean),
+            module__prior_variance=float(self.prior_variance),
+            n_complexity_samples=self.n_complexity_samples,
+            draw_batching=self.draw_batching,
+            **self._net_params(n_train, valid_dataset),
+        )
+
+    def fit(self, X, y):
+        """Fit the hypernetwork over ``complexity_range``.
+
+        With ``memory`` set, a hypernetwork already fitted on the same data
+        with the same fit parameters is loaded from the cache instead.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if self.memory is None or (self.warm_start and hasattr(self, "net_")):
+            return super().fit(X, y)
+        self._validate_hyperparameters()
+        memory = check_memory(self.memory)
+        params = self.get_params(deep=False)
+        for name in _SELECTION_PARAMS:
+            params.pop(name)
+        fitted = memory.cache(_fit_hypernetwork)(params, X, y)
+        own = set(self.get_params(deep=False))
+        for name, value in vars(fitted).items():
+            if name not in own:
+                setattr(self, name, value)
+        self._mask_key_ = None
+        self._sync_masks()
+        return self
+
+    # --- the selected model ---------------------------------------------------
+
+    def _mask_key(self):
+        return (*super()._mask_key(), self.complexity)
+
+    def _selected_module(self):
+        return self.net_.module_.export(self.complexity)
+
+    def set_complexity(self, complexity):
+        """Select the model of another complexity ``λ``, without refitting.
+
+        A ``λ`` outside ``complexity_range`` works but warns, since the
+        hypernetwork then extrapolates. Pruning masks follow the new model.
+
+        Parameters
+        ----------
+        complexity : float
+            The new ``λ >= 0``.
+
+        Returns
+        -------
+        self : object
+            The estimator, now predicting with the model of ``complexity``.
+        """
+        check_is_fitted(self)
+        self._check_encodable(complexity, "complexity")
+        low, high = self._complexity_bounds()
+        if not low <= complexity <= high:
+            warnings.warn(
+                f"complexity={complexity} lies outside complexity_range="
+                f"{self.complexity_range}; the hypernetwork extrapolates.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.complexity = complexity
+        self._sync_masks()
+        return self
+
+    def to_variational(self, complexity=None):
+        """The generated network of one ``λ`` as a fitted VariationalMLPClassifier.
+
+        Its posterior is ``G(λ)`` and its pruning follows this estimator's
+        pruning parameters, so its predictions agree with this estimator's
+        at ``λ``. Fitting it further with ``warm_start=True`` (or
+        ``partial_fit``) fine-tunes the hypernetwork's model.
+
+        Parameters
+        ----------
+        complexity : float, default=None
+            The ``λ`` to export; None uses ``complexity``.
+
+        Returns
+        -------
+        clf : VariationalMLPClassifier
+            A fitted classifier with ``complexity`` set to ``λ``.
+        """
+        check_is_fitted(self)
+        complexity = self.complexity if complexity is None else complexity
+        self._check_encodable(complexity, "complexity")
+        shared = VariationalMLPClassifier().get_params(deep=False)
+        params = {name: getattr(self, name) for name in shared}
+        clf = VariationalMLPClassifier(**{**params, "complexity": complexity})
+        for name, value in vars(self).items():
+            if name.endswith("_") and name != "net_":
+                setattr(clf, name, value)
+        clf._rng = self._rng
+        clf._predict_seed_ = self._predict_seed_
+        net = clf._build_net(
+            self.n_features_in_, len(self.classes_), self.net_.n_train, None
+        )
+        net.initialize()
+        net.module_.load_state_dict(self.net_.module_.export(complexity).state_dict())
+        clf.net_ = net
+        clf._mask_key_ = None
+        clf._sync_masks()
+        return clf

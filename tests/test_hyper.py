@@ -1,0 +1,193 @@
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+
+from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
+
+FAST = {"hidden_layer_sizes": (16,), "max_epochs": 10, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture(scope="module", params=["linear", "lowrank"])
+def fitted(request, data):
+    return HyperVariationalClassifier(**FAST, hypernet=request.param).fit(*data)
+
+
+def _copy(clf):
+    return pickle.loads(pickle.dumps(clf))
+
+
+def test_set_complexity_changes_predictions_without_refitting(fitted, data):
+    X, _ = data
+    clf = _copy(fitted)
+    state = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
+    low = clf.set_complexity(0.01).predict_proba(X)
+    high = clf.set_complexity(50.0).predict_proba(X)
+    assert not np.allclose(low, high)
+    np.testing.assert_array_equal(clf.set_complexity(0.01).predict_proba(X), low)
+    for key, value in clf.net_.module_.state_dict().items():
+        if "mask" not in key:
+            assert torch.equal(value, state[key])
+    assert len(clf.net_.history) == FAST["max_epochs"]
+
+
+def test_history_records_evidence_terms(fitted):
+    for key in ("train_loss", "train_nll", "train_kl", "train_elbo"):
+        assert np.all(np.isfinite(fitted.net_.history[:, key]))
+
+
+def test_set_complexity_outside_the_range_warns(fitted):
+    clf = _copy(fitted)
+    with pytest.warns(UserWarning, match="extrapolates"):
+        clf.set_complexity(1e4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.set_complexity(1.0)
+
+
+@pytest.mark.parametrize("value", [-1.0, np.nan, np.inf, "1"])
+def test_set_complexity_refuses_bad_values(fitted, value):
+    clf = _copy(fitted)
+    with pytest.raises(ValueError, match="complexity"):
+        clf.set_complexity(value)
+    assert clf.complexity == fitted.complexity
+
+
+def test_set_complexity_zero_on_a_log_scale_is_refused(fitted):
+    with pytest.raises(ValueError, match="log scale"):
+        _copy(fitted).set_complexity(0.0)
+
+
+def test_uniform_sampling_supports_zero(data):
+    clf = HyperVariationalClassifier(
+        **FAST, complexity_range=(0.0, 2.0), complexity_sampling="uniform"
+    ).fit(*data)
+    assert clf.set_complexity(0.0).score(*data) > 0.5
+
+
+def test_prune_follows_the_selected_complexity(fitted):
+    clf = _copy(fitted).set_complexity(100.0).prune(0.8)
+    masks_1 = [m.clone() for m in clf.net_.module_.weight_masks]
+    clf.set_complexity(0.001)
+    masks_2 = [m.clone() for m in clf.net_.module_.weight_masks]
+    assert clf.sparsity_ == pytest.approx(0.8, abs=1 / clf.n_weights_)
+    assert any(not torch.equal(a, b) for a, b in zip(masks_1, masks_2))
+    clf.set_complexity(100.0)
+    for a, b in zip(clf.net_.module_.weight_masks, masks_1):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("complexity", [None, 0.05, 5.0])
+def test_to_variational_round_trip(fitted, data, complexity):
+    X, y = data
+    hyper = _copy(fitted).prune(0.5)
+    clf = hyper.to_variational(complexity)
+    assert isinstance(clf, VariationalMLPClassifier)
+    expected = fitted.complexity if complexity is None else complexity
+    assert clf.complexity == expected
+    hyper.set_complexity(expected)
+    np.testing.assert_allclose(
+        clf.predict_proba(X), hyper.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    assert clf.sparsity_ == hyper.sparsity_
+    assert clf.evidence(X, y) == pytest.approx(hyper.evidence(X, y))
+    clf.set_params(warm_start=True, max_epochs=2).fit(X, y)
+    assert clf.score(X, y) > 0.5
+
+
+def test_generated_networks_start_identical_across_complexities(data):
+    clf = HyperVariationalClassifier(**{**FAST, "max_epochs": 1}, lr=1e-12)
+    clf.fit(*data)
+    a = clf.net_.module_.export(0.001).state_dict()
+    b = clf.net_.module_.export(100.0).state_dict()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("draw_batching", ["split", "repeat"])
+def test_draw_batching_modes_train(data, draw_batching):
+    clf = HyperVariationalClassifier(
+        **{**FAST, "max_epochs": 40}, draw_batching=draw_batching
+    ).fit(*data)
+    assert clf.set_complexity(0.01).score(*data) > 0.7
+
+
+def test_random_state_gives_identical_fits(data):
+    a = HyperVariationalClassifier(**FAST).fit(*data)
+    b = HyperVariationalClassifier(**FAST).fit(*data)
+    for key, value in a.net_.module_.state_dict().items():
+        assert torch.equal(value, b.net_.module_.state_dict()[key])
+
+
+def _cache_entries(path):
+    return len(list(path.rglob("output.pkl")))
+
+
+def test_memory_hit_skips_training_and_a_changed_fit_parameter_misses(data, tmp_path):
+    X, y = data
+    memory = joblib.Memory(tmp_path, verbose=0)
+    first = HyperVariationalClassifier(**FAST, memory=memory).fit(X, y)
+    assert _cache_entries(tmp_path) == 1
+    second = HyperVariationalClassifier(
+        **FAST, memory=memory, complexity=0.1, prune_fraction=0.5, verbose=0
+    ).fit(X, y)
+    assert _cache_entries(tmp_path) == 1
+    assert second.complexity == 0.1
+    assert second.sparsity_ == pytest.approx(0.5, abs=1 / second.n_weights_)
+    reference = _copy(first).set_complexity(0.1).prune(0.5)
+    np.testing.assert_array_equal(second.predict_proba(X), reference.predict_proba(X))
+    HyperVariationalClassifier(**FAST, memory=memory, lr=0.02).fit(X, y)
+    assert _cache_entries(tmp_path) == 2
+    HyperVariationalClassifier(**FAST, memory=memory).fit(X[:150], y[:150])
+    assert _cache_entries(tmp_path) == 3
+
+
+def test_grid_search_with_memory_trains_one_hypernetwork_per_fold(data, tmp_path):
+    search = GridSearchCV(
+        HyperVariationalClassifier(**FAST, memory=str(tmp_path)),
+        {"complexity": [0.01, 0.1, 1.0, 10.0], "prune_fraction": [0.0, 0.8]},
+        cv=3,
+    ).fit(*data)
+    assert _cache_entries(tmp_path) == 4  # 3 folds + the refit
+    assert search.best_estimator_.complexity in (0.01, 0.1, 1.0, 10.0)
+
+
+BAD_PARAMS = {
+    "complexity_range": [(10.0, 1.0), (-1.0, 1.0), (0.0, 1.0), (1.0,), (1, np.inf)],
+    "n_complexity_samples": [0],
+    "hypernet": ["quadratic"],
+    "rank": [0],
+    "complexity_sampling": ["normal"],
+    "hypernet_hidden": [0],
+    "draw_batching": ["mixed"],
+    "memory": [3],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(name, value) for name, values in BAD_PARAMS.items() for value in values],
+)
+def test_bad_hypernetwork_parameters_name_the_parameter(data, name, value):
+    with pytest.raises((ValueError, TypeError), match=name):
+        HyperVariationalClassifier(**FAST, **{name: value}).fit(*data)
+
+
+def test_unfitted_hypernetwork_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        HyperVariationalClassifier().set_complexity(1.0)
+    with pytest.raises(NotFittedError):
+        HyperVariationalClassifier().to_variational()

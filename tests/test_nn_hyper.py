@@ -1,0 +1,112 @@
+import math
+
+import pytest
+import torch
+
+from skvarhyper.nn import (
+    ComplexityEncoder,
+    HyperVariationalMLP,
+    LinearGenerator,
+    LowRankGenerator,
+    VariationalMLP,
+)
+
+SIZES = (6, 5, 3)
+SHAPES = [(5, 6), (5, 6), (5,), (5,), (3, 5), (3, 5), (3,), (3,)]
+
+
+@pytest.mark.parametrize("scale", ["log", "linear"])
+def test_encoder_maps_the_range_onto_the_unit_interval(scale):
+    encoder = ComplexityEncoder(1e-3, 100.0, scale)
+    lam = torch.tensor([1e-3, 100.0, 0.5], dtype=torch.float64)
+    t = encoder.encode(lam)
+    assert t[0] == pytest.approx(0) and t[1] == pytest.approx(1)
+    torch.testing.assert_close(encoder.decode(t), lam)
+
+
+def test_log_encoder_is_linear_in_log_complexity():
+    t = ComplexityEncoder(1e-3, 100.0, "log").encode(torch.tensor([0.1]))
+    assert t.item() == pytest.approx(2 / 5)
+
+
+@pytest.mark.parametrize(
+    "generator", [LinearGenerator(SIZES), LowRankGenerator(SIZES, rank=2, hidden=7)]
+)
+def test_generators_stack_every_tensor_over_draws(generator):
+    layers = generator(torch.rand(4))
+    shapes = [tuple(tensor.shape) for layer in layers for tensor in layer]
+    assert shapes == [(4, *shape) for shape in SHAPES]
+
+
+def test_linear_generator_formula():
+    generator = LinearGenerator(SIZES)
+    with torch.no_grad():
+        for slope in generator.slope:
+            slope.normal_()
+    t = torch.tensor([0.0, 0.3, 1.0])
+    generated = [tensor for layer in generator(t) for tensor in layer]
+    for tensor, base, slope in zip(generated, generator.base, generator.slope):
+        for i, ti in enumerate(t):
+            torch.testing.assert_close(tensor[i], base + ti * slope)
+
+
+def test_low_rank_generator_formula_and_rank():
+    generator = LowRankGenerator(SIZES, rank=2, hidden=7)
+    with torch.no_grad():
+        for p in [*generator.right, *generator.vector]:
+            p.normal_()
+    t = torch.tensor([0.25])
+    features = generator.features(t.view(1, 1)) / 7
+    generated = [tensor[0] for layer in generator(t) for tensor in layer]
+    matrices, vectors = (
+        iter(zip(generator.left, generator.right)),
+        iter(generator.vector),
+    )
+    for tensor, base in zip(generated, generator.base):
+        if base.dim() == 2:
+            left, right = next(matrices)
+            u = (features @ left).view(base.shape[0], 2)
+            v = (features @ right).view(base.shape[1], 2)
+            torch.testing.assert_close(tensor, base + u @ v.T)
+            assert torch.linalg.matrix_rank(tensor - base, atol=1e-4) <= 2
+        else:
+            torch.testing.assert_close(tensor, base + (features @ next(vectors))[0])
+
+
+@pytest.mark.parametrize("generator", ["linear", "lowrank"])
+def test_generated_network_starts_like_a_fresh_variational_mlp(generator):
+    torch.manual_seed(0)
+    hyper = HyperVariationalMLP(SIZES, generator=generator)
+    torch.manual_seed(0)
+    fresh = VariationalMLP(SIZES)
+    for lam in (1e-3, 1.0, 100.0):
+        exported = hyper.export(lam).state_dict()
+        for key, value in fresh.state_dict().items():
+            torch.testing.assert_close(exported[key], value)
+
+
+def test_forward_draw_blocks_match_the_exported_networks():
+    torch.manual_seed(0)
+    hyper = HyperVariationalMLP(SIZES, generator="lowrank")
+    with torch.no_grad():
+        for p in hyper.generator.right:
+            p.normal_()
+    lam = torch.tensor([0.01, 1.0, 50.0])
+    x = torch.randn(3, 4, 6)
+    logits, kl = hyper(x, lam, sample=False)
+    assert logits.shape == (3, 4, 3) and kl.shape == (3,)
+    for s, value in enumerate(lam.tolist()):
+        mlp = hyper.export(value)
+        torch.testing.assert_close(logits[s], mlp(x[s], sample=False))
+        torch.testing.assert_close(kl[s], mlp.kl())
+
+
+def test_generator_runs_once_per_forward(monkeypatch):
+    hyper = HyperVariationalMLP(SIZES)
+    calls = []
+    original = hyper.generator.forward
+    monkeypatch.setattr(
+        hyper.generator, "forward", lambda t: calls.append(t) or original(t)
+    )
+    hyper(torch.randn(5, 2, 6), torch.full((5,), math.e))
+    assert len(calls) == 1 and calls[0].shape == (5,)
