@@ -1,5 +1,6 @@
 """What the variational classifiers share: validation, labels, fitting, pruning."""
 
+import functools
 from abc import abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -54,6 +55,16 @@ def check_device(device) -> torch.device:
             f"device={str(device)!r} is not supported; use 'cpu', 'cuda' or 'mps'."
         )
     return device
+
+
+@functools.cache
+def supports_fused(optimizer, device) -> bool:
+    """Whether this PyTorch has a fused (single-kernel) ``optimizer`` on ``device``."""
+    try:
+        optimizer([torch.zeros(1, device=device, requires_grad=True)], fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
@@ -284,6 +295,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         }
         if self.optimizer == "sgd":
             params["optimizer__momentum"] = self.momentum
+        if supports_fused(params["optimizer"], params["device"]):
+            params["optimizer__fused"] = True
         return params
 
     @contextmanager

@@ -23,7 +23,8 @@ def data():
 
 @pytest.fixture(scope="module", params=["linear", "lowrank"])
 def fitted(request, data):
-    return HyperVariationalClassifier(**FAST, hypernet=request.param).fit(*data)
+    params = {**FAST, "max_epochs": 30, "hypernet": request.param}
+    return HyperVariationalClassifier(**params).fit(*data)
 
 
 def _copy(clf):
@@ -41,7 +42,7 @@ def test_set_complexity_changes_predictions_without_refitting(fitted, data):
     for key, value in clf.net_.module_.state_dict().items():
         if "mask" not in key:
             assert torch.equal(value, state[key])
-    assert len(clf.net_.history) == FAST["max_epochs"]
+    assert len(clf.net_.history) == 30
 
 
 def test_history_records_evidence_terms(fitted):

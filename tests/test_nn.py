@@ -3,7 +3,11 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from skvarhyper.nn import ACTIVATIONS, VariationalLinear, VariationalMLP, gaussian_kl
-from skvarhyper.nn.functional import variational_linear
+from skvarhyper.nn.functional import (
+    posterior_kl,
+    variational_linear,
+    variational_linear_with_kl,
+)
 
 
 def test_gaussian_kl_matches_torch_distributions():
@@ -98,3 +102,37 @@ def test_softmax_hidden_activation_normalises_units():
     mlp = VariationalMLP((6, 5, 3), "softmax").eval()
     hidden = ACTIVATIONS["softmax"](mlp.layers[0](torch.randn(4, 6)))
     torch.testing.assert_close(hidden.sum(-1), torch.ones(4))
+
+
+@pytest.mark.parametrize("prior_mean", [0.0, 0.2])
+@pytest.mark.parametrize("masked", [False, True])
+def test_fused_forward_and_kl_match_the_separate_functions(prior_mean, masked):
+    torch.manual_seed(0)
+    params = [
+        torch.randn(3, 2, 4),
+        torch.randn(3, 2, 4) - 1,
+        torch.randn(3, 2),
+        torch.randn(3, 2) - 1,
+    ]
+    mask = (torch.rand(2, 4) > 0.5).float() if masked else None
+    x = torch.randn(3, 5, 4)
+    out, kl = variational_linear_with_kl(
+        x,
+        *params,
+        weight_mask=mask,
+        prior_mean=prior_mean,
+        prior_variance=0.1,
+        sample=False,
+    )
+    torch.testing.assert_close(
+        out, variational_linear(x, *params, weight_mask=mask, sample=False)
+    )
+    expected = posterior_kl(
+        *params, weight_mask=mask, prior_mean=prior_mean, prior_variance=0.1
+    )
+    torch.testing.assert_close(kl, expected)
+    elementwise = gaussian_kl(params[0], params[1], prior_mean, 0.1)
+    if masked:
+        elementwise = elementwise * mask
+    bias = gaussian_kl(params[2], params[3], prior_mean, 0.1).sum(-1)
+    torch.testing.assert_close(kl, elementwise.sum((-2, -1)) + bias)

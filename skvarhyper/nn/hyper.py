@@ -8,7 +8,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from .functional import ACTIVATIONS, INIT_LOG_STD, posterior_kl, variational_linear
+from .functional import ACTIVATIONS, INIT_LOG_STD, variational_linear_with_kl
 from .mlp import VariationalMLP
 
 
@@ -128,19 +128,16 @@ class LowRankGenerator(_Generator):
         self.rank = rank
         self.hidden = hidden
         self.features = nn.Sequential(nn.Linear(1, hidden), nn.ReLU())
-        self.left, self.right, self.vector = (
-            nn.ParameterList(),
-            nn.ParameterList(),
-            nn.ParameterList(),
-        )
-        for base in self.base:
-            if base.dim() == 2:
-                n_out, n_in = base.shape
-                left = torch.randn(hidden, n_out * rank)
-                self.left.append(nn.Parameter(left))
-                self.right.append(nn.Parameter(torch.zeros(hidden, n_in * rank)))
-            else:
-                self.vector.append(nn.Parameter(torch.zeros(hidden, base.numel())))
+        matrices = [base.shape for base in self.base if base.dim() == 2]
+        vectors = [base.numel() for base in self.base if base.dim() == 1]
+        self._left_sizes = [n_out * rank for n_out, _ in matrices]
+        self._right_sizes = [n_in * rank for _, n_in in matrices]
+        self._vector_sizes = vectors
+        # The factors of all tensors side by side, so that one product each
+        # maps the features to every tensor's correction.
+        self.left = nn.Parameter(torch.randn(hidden, sum(self._left_sizes)))
+        self.right = nn.Parameter(torch.zeros(hidden, sum(self._right_sizes)))
+        self.vector = nn.Parameter(torch.zeros(hidden, sum(vectors)))
 
     def forward(self, t: Tensor) -> list[LayerPosterior]:
         """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
@@ -148,17 +145,18 @@ class LowRankGenerator(_Generator):
         # tensors about as far as a step on A, whatever the number of units.
         features = self.features(t.view(-1, 1)) / self.hidden
         n_draws = len(features)
-        matrices, vectors = iter(zip(self.left, self.right)), iter(self.vector)
+        lefts = iter((features @ self.left).split(self._left_sizes, dim=1))
+        rights = iter((features @ self.right).split(self._right_sizes, dim=1))
+        vectors = iter((features @ self.vector).split(self._vector_sizes, dim=1))
         tensors = []
         for base in self.base:
             if base.dim() == 2:
-                left, right = next(matrices)
                 n_out, n_in = base.shape
-                u = (features @ left).view(n_draws, n_out, self.rank)
-                v = (features @ right).view(n_draws, n_in, self.rank)
+                u = next(lefts).reshape(n_draws, n_out, self.rank)
+                v = next(rights).reshape(n_draws, n_in, self.rank)
                 tensors.append(torch.baddbmm(base, u, v.transpose(1, 2)))
             else:
-                tensors.append(torch.addmm(base, features, next(vectors)))
+                tensors.append(base + next(vectors))
         return self._group(tensors)
 
 
@@ -235,17 +233,22 @@ class HyperVariationalMLP(nn.Module):
         """
         sample = self.training if sample is None else sample
         posteriors = self.generate(complexity)
+        masks = self.weight_masks
+        if all(bool(mask.all()) for mask in masks):
+            masks = [None] * len(masks)
         kl = 0.0
-        for index, (layer, mask) in enumerate(zip(posteriors, self.weight_masks)):
+        for index, (layer, mask) in enumerate(zip(posteriors, masks)):
             if index:
                 x = self._activation(x)
-            x = variational_linear(x, *layer, weight_mask=mask, sample=sample)
-            kl = kl + posterior_kl(
+            x, layer_kl = variational_linear_with_kl(
+                x,
                 *layer,
                 weight_mask=mask,
                 prior_mean=self.prior_mean,
                 prior_variance=self.prior_variance,
+                sample=sample,
             )
+            kl = kl + layer_kl
         return x, kl
 
     @torch.no_grad()
