@@ -1,8 +1,21 @@
 """Variational deep learning with complexity control for scikit-learn."""
 
 from ._hyper import HyperVariationalClassifier
+from ._hyper_cv import HyperVariationalClassifierCV
 from ._variational import VariationalMLPClassifier
+from .path import complexity_path
+from .plotting import ComplexityPathDisplay, PruningCurveDisplay
+from .pruning import pruning_curve
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["HyperVariationalClassifier", "VariationalMLPClassifier", "__version__"]
+__all__ = [
+    "ComplexityPathDisplay",
+    "HyperVariationalClassifier",
+    "HyperVariationalClassifierCV",
+    "PruningCurveDisplay",
+    "VariationalMLPClassifier",
+    "__version__",
+    "complexity_path",
+    "pruning_curve",
+]

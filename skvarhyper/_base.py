@@ -10,6 +10,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -373,7 +374,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
                     )
                     proba /= n_samples
                 chunks.append(proba.cpu())
-        return torch.cat(chunks).numpy().astype(np.float64)
+        proba = torch.cat(chunks).numpy().astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_proba(self, X):
         """Class probabilities under the posterior.
@@ -520,3 +522,23 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
+
+
+def final_estimator_and_data(estimator, X):
+    """Split a fitted Pipeline into its transformed ``X`` and its last step.
+
+    A bare variational classifier comes back unchanged with ``X``.
+    """
+    if isinstance(estimator, Pipeline):
+        return estimator[-1], estimator[:-1].transform(X)
+    return estimator, X
+
+
+def check_variational(estimator, name="estimator"):
+    """Raise unless ``estimator`` is a fitted variational classifier."""
+    if not isinstance(estimator, BaseVariationalClassifier):
+        raise TypeError(
+            f"{name} must be a VariationalMLPClassifier or HyperVariationalClassifier "
+            f"(or a Pipeline ending in one), got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator)

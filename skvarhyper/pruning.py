@@ -7,8 +7,13 @@ the highest-scoring weights. Biases are never pruned.
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
+from sklearn.metrics import check_scoring
+from sklearn.utils import Bunch
 from torch import Tensor
+
+DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 
 
 def snr_scores(mean: Tensor, log_std: Tensor) -> Tensor:
@@ -84,4 +89,87 @@ def pruning_masks(
     score_fn = PRUNING_SCORES[score]
     return masks_from_scores(
         [score_fn(mean, log_std) for mean, log_std in posteriors], fraction, scope
+    )
+
+
+def _check_fractions(fractions):
+    fractions = np.asarray(DEFAULT_FRACTIONS if fractions is None else fractions, float)
+    if fractions.ndim != 1 or fractions.size == 0:
+        raise ValueError("fractions must be a non-empty 1-D sequence of numbers.")
+    if not np.all((fractions >= 0) & (fractions <= 1)):
+        raise ValueError(f"fractions must lie in [0, 1], got {fractions.tolist()}.")
+    return fractions
+
+
+def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring=None):
+    """Score of a fitted model as an increasing fraction of its weights is pruned.
+
+    Parameters
+    ----------
+    estimator : VariationalMLPClassifier, HyperVariationalClassifier or Pipeline
+        A fitted classifier, or a fitted Pipeline ending in one. Its own
+        ``complexity`` and pruning state are left as they were.
+    X : array-like of shape (n_samples, n_features)
+        Evaluation data.
+    y : array-like of shape (n_samples,)
+        True labels.
+    fractions : array-like of float, default=None
+        Fractions of weights to prune, each in ``[0, 1]``; None uses
+        ``0, 0.1, ..., 0.9, 0.95, 0.98``.
+    complexities : array-like of float, default=None
+        Values of ``λ`` for a hypernetwork, each generated once; None uses the
+        estimator's current ``complexity`` (the only choice for a
+        :class:`VariationalMLPClassifier`).
+    scoring : str or callable, default=None
+        A scikit-learn scorer; None uses the estimator's ``score`` (accuracy).
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        ``fractions`` (n_fractions,), ``complexities`` (n_complexities,),
+        ``scores`` (n_complexities, n_fractions) and ``n_weights_kept``
+        (n_fractions,).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skvarhyper import VariationalMLPClassifier, pruning_curve
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = VariationalMLPClassifier((20,), max_epochs=50, random_state=0)
+    >>> curve = pruning_curve(clf.fit(X, y), X, y, fractions=[0, 0.5, 0.9])
+    >>> curve.scores.shape, curve.n_weights_kept.tolist()
+    ((1, 3), [140, 70, 14])
+    """
+    from ._base import check_variational, final_estimator_and_data
+
+    final, X = final_estimator_and_data(estimator, X)
+    check_variational(final)
+    fractions = _check_fractions(fractions)
+    hyper = hasattr(final, "to_variational")
+    if complexities is None:
+        complexities = [final.complexity]
+    elif not hyper:
+        raise ValueError(
+            "complexities can only be given for a HyperVariationalClassifier; a "
+            "VariationalMLPClassifier is fitted at one complexity."
+        )
+    complexities = np.atleast_1d(np.asarray(complexities, dtype=float))
+    scorer = check_scoring(final, scoring=scoring)
+    scores = np.empty((len(complexities), len(fractions)))
+    kept = np.empty(len(fractions), dtype=int)
+    saved = final.get_params(deep=False)
+    try:
+        for i, complexity in enumerate(complexities):
+            model = final.to_variational(complexity) if hyper else final
+            for j, fraction in enumerate(fractions):
+                model.prune(fraction)
+                scores[i, j] = scorer(model, X, y)
+                kept[j] = model.n_weights_ - round(model.sparsity_ * model.n_weights_)
+    finally:
+        final.set_params(**saved)
+    return Bunch(
+        fractions=fractions,
+        complexities=complexities,
+        scores=scores,
+        n_weights_kept=kept,
     )

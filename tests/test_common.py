@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
+from skvarhyper import (
+    HyperVariationalClassifier,
+    HyperVariationalClassifierCV,
+    VariationalMLPClassifier,
+)
 
 
 def _estimators():
@@ -13,6 +17,13 @@ def _estimators():
         ),
         HyperVariationalClassifier(
             hidden_layer_sizes=(16,), max_epochs=40, random_state=0
+        ),
+        HyperVariationalClassifierCV(
+            hidden_layer_sizes=(16,),
+            complexities=[0.01, 0.1],
+            cv=2,
+            max_epochs=40,
+            random_state=0,
         ),
     ]
 

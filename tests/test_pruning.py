@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -48,3 +49,102 @@ def test_masks_shrink_monotonically_with_ties():
         if previous is not None:
             assert torch.all(kept <= previous)
         previous = kept
+
+
+@pytest.fixture(scope="module")
+def digits_like():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+def _fit(cls, data, **params):
+    return cls((16,), max_epochs=20, random_state=0, **params).fit(*data)
+
+
+def test_pruning_curve_of_a_variational_model_matches_manual_pruning(digits_like):
+    from skvarhyper import VariationalMLPClassifier, pruning_curve
+
+    X, y = digits_like
+    clf = _fit(VariationalMLPClassifier, digits_like, prune_fraction=0.3)
+    proba = clf.predict_proba(X)
+    curve = pruning_curve(clf, X, y, fractions=[0.0, 0.5, 0.9])
+    assert curve.scores.shape == (1, 3)
+    assert curve.complexities.tolist() == [clf.complexity]
+    assert curve.n_weights_kept.tolist() == [176, 88, 18]
+    for fraction, score in zip(curve.fractions, curve.scores[0]):
+        reference = _fit(VariationalMLPClassifier, digits_like).prune(fraction)
+        assert score == reference.score(X, y)
+    assert clf.prune_fraction == 0.3
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_pruning_curve_of_a_hypernetwork_over_complexities(digits_like, monkeypatch):
+    from skvarhyper import HyperVariationalClassifier, pruning_curve
+
+    X, y = digits_like
+    hyper = _fit(HyperVariationalClassifier, digits_like)
+    state = hyper.get_params()
+    generated = []
+    export = hyper.net_.module_.export
+    monkeypatch.setattr(
+        hyper.net_.module_, "export", lambda c: generated.append(c) or export(c)
+    )
+    curve = pruning_curve(
+        hyper, X, y, fractions=[0.0, 0.5, 0.8, 0.9], complexities=[0.01, 1.0, 10.0]
+    )
+    assert curve.scores.shape == (3, 4)
+    assert generated == [0.01, 1.0, 10.0]
+    monkeypatch.undo()
+    for i, complexity in enumerate(curve.complexities):
+        expected = _fit(HyperVariationalClassifier, digits_like)
+        expected.set_complexity(complexity).prune(0.8)
+        assert curve.scores[i, 2] == expected.score(X, y)
+    assert hyper.get_params() == state
+
+
+def test_pruning_curve_accepts_a_pipeline_and_a_scorer(digits_like):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skvarhyper import VariationalMLPClassifier, pruning_curve
+
+    X, y = digits_like
+    pipe = make_pipeline(
+        StandardScaler(), VariationalMLPClassifier((16,), max_epochs=20, random_state=0)
+    ).fit(X, y)
+    curve = pruning_curve(pipe, X, y, fractions=[0.0, 0.5], scoring="neg_log_loss")
+    assert np.all(curve.scores < 0)
+    assert curve.scores[0, 0] == pytest.approx(
+        -__import__("sklearn.metrics").metrics.log_loss(y, pipe.predict_proba(X))
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"fractions": [0.5, 1.2]}, "fractions must lie in"),
+        ({"fractions": []}, "non-empty"),
+        ({"complexities": [0.1]}, "HyperVariationalClassifier"),
+    ],
+)
+def test_pruning_curve_bad_arguments(digits_like, kwargs, match):
+    from skvarhyper import VariationalMLPClassifier, pruning_curve
+
+    clf = _fit(VariationalMLPClassifier, digits_like)
+    with pytest.raises(ValueError, match=match):
+        pruning_curve(clf, *digits_like, **kwargs)
+
+
+def test_pruning_curve_needs_a_fitted_variational_model(digits_like):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    from skvarhyper import VariationalMLPClassifier, pruning_curve
+
+    with pytest.raises(TypeError, match="VariationalMLPClassifier"):
+        pruning_curve(LogisticRegression().fit(*digits_like), *digits_like)
+    with pytest.raises(NotFittedError):
+        pruning_curve(VariationalMLPClassifier(), *digits_like)

@@ -1,0 +1,355 @@
+"""HyperVariationalClassifierCV: λ and the pruned fraction chosen by CV."""
+
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.metrics import get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._hyper import HyperVariationalClassifier
+from .path import default_complexities
+from .pruning import _check_fractions, pruning_curve
+
+_SELECTED = ("complexity", "prune_fraction")
+HYPER_CONSTRAINTS = HyperVariationalClassifier._parameter_constraints
+
+
+def _fold_scores(estimator, X, y, train, test, complexities, fractions, scoring):
+    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+    curve = pruning_curve(
+        estimator,
+        _safe_indexing(X, test),
+        _safe_indexing(y, test),
+        fractions=fractions,
+        complexities=complexities,
+        scoring=scoring,
+    )
+    return curve.scores
+
+
+class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
+    """Hypernetwork with the complexity and the pruned fraction chosen by CV.
+
+    The :class:`~sklearn.linear_model.LogisticRegressionCV` of this package:
+    one :class:`HyperVariationalClassifier` is fitted per fold (folds run in
+    parallel through joblib) and scored on its held-out part over the whole
+    grid ``complexities × prune_fractions``, each ``λ`` generated once. The
+    grid point with the best mean score is selected — or, with
+    ``selection="one_standard_error"``, the sparsest (then the simplest) one
+    whose mean score is within one standard error of the best, glmnet's rule.
+    A hypernetwork refitted on all the data then predicts at the selected
+    point.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Units of each hidden layer of the generated network.
+    complexities : int or array-like of float, default=10
+        The grid of ``λ``: that many values spread over ``complexity_range``
+        (log-spaced for ``complexity_sampling="loguniform"``), or the values.
+    prune_fractions : array-like of float, default=(0.0,)
+        The grid of pruned fractions, each in ``[0, 1]``.
+    cv : int, cross-validation generator or iterable, default=None
+        As in :func:`~sklearn.model_selection.check_cv`; None is 5-fold
+        stratified.
+    scoring : str or callable, default=None
+        A scikit-learn scorer; None uses accuracy.
+    n_jobs : int, default=None
+        Folds fitted in parallel; None is 1 unless in a joblib context.
+    refit : bool, default=True
+        Refit a hypernetwork on all the data and predict with it.
+    selection : {"best", "one_standard_error"}, default="best"
+        How the grid point is chosen from the mean scores.
+    **hypernetwork parameters
+        ``activation``, ``hypernet``, ``complexity_range``,
+        ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
+        ``rank``, ``hypernet_hidden``, ``prior_mean``, ``prior_variance``,
+        ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
+        ``n_mc_samples``, ``early_stopping``, ``validation_fraction``,
+        ``n_iter_no_change``, ``prune_score``, ``prune_scope``, ``memory``,
+        ``warm_start``, ``random_state``, ``device``, ``verbose``,
+        ``callbacks``: as in :class:`HyperVariationalClassifier`.
+
+    Attributes
+    ----------
+    complexities_ : ndarray of shape (n_complexities,)
+        The grid of ``λ``.
+    prune_fractions_ : ndarray of shape (n_fractions,)
+        The grid of pruned fractions.
+    scores_ : ndarray of shape (n_folds, n_complexities, n_fractions)
+        Held-out score of every fold at every grid point.
+    complexity_ : float
+        The selected ``λ``.
+    prune_fraction_ : float
+        The selected pruned fraction.
+    best_score_ : float
+        Mean held-out score at the selected point.
+    best_estimator_ : HyperVariationalClassifier
+        The refitted hypernetwork, set to ``complexity_`` and
+        ``prune_fraction_`` (only with ``refit=True``).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+
+    See Also
+    --------
+    HyperVariationalClassifier : The hypernetwork fitted per fold.
+    pruning_curve : The scores of one model over a grid.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skvarhyper import HyperVariationalClassifierCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = HyperVariationalClassifierCV(
+    ...     (20,), complexities=[0.01, 1.0], prune_fractions=[0.0, 0.5], cv=3,
+    ...     max_epochs=30, random_state=0,
+    ... ).fit(X, y)
+    >>> clf.scores_.shape
+    (3, 2, 2)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            name: constraint
+            for name, constraint in HYPER_CONSTRAINTS.items()
+            if name not in _SELECTED
+        },
+        "complexities": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "prune_fractions": ["array-like"],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+        "refit": ["boolean"],
+        "selection": [StrOptions({"best", "one_standard_error"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        complexities=10,
+        prune_fractions=(0.0,),
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        selection="best",
+        activation="relu",
+        hypernet="lowrank",
+        complexity_range=(1e-3, 100.0),
+        complexity_sampling="loguniform",
+        n_complexity_samples=5,
+        draw_batching="split",
+        rank=1,
+        hypernet_hidden=50,
+        prior_mean=0.0,
+        prior_variance=0.1,
+        optimizer="adam",
+        lr=1e-2,
+        momentum=0.9,
+        batch_size=128,
+        max_epochs=200,
+        n_mc_samples=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        prune_score="snr",
+        prune_scope="global",
+        memory=None,
+        warm_start=False,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.complexities = complexities
+        self.prune_fractions = prune_fractions
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.selection = selection
+        self.activation = activation
+        self.hypernet = hypernet
+        self.complexity_range = complexity_range
+        self.complexity_sampling = complexity_sampling
+        self.n_complexity_samples = n_complexity_samples
+        self.draw_batching = draw_batching
+        self.rank = rank
+        self.hypernet_hidden = hypernet_hidden
+        self.prior_mean = prior_mean
+        self.prior_variance = prior_variance
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.n_mc_samples = n_mc_samples
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.prune_score = prune_score
+        self.prune_scope = prune_scope
+        self.memory = memory
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _hypernetwork(self):
+        names = set(HyperVariationalClassifier().get_params(deep=False)) - set(
+            _SELECTED
+        )
+        return HyperVariationalClassifier(
+            **{name: getattr(self, name) for name in names}
+        )
+
+    def _complexity_grid(self, estimator):
+        if isinstance(self.complexities, Integral):
+            return default_complexities(estimator, self.complexities)
+        grid = np.atleast_1d(np.asarray(self.complexities, dtype=float))
+        if grid.ndim != 1 or grid.size == 0:
+            raise ValueError("complexities must be a positive int or a 1-D array.")
+        for value in grid:
+            estimator._check_encodable(value, "complexities")
+        return grid
+
+    def _select(self, scores):
+        mean = scores.mean(0)
+        best = np.unravel_index(np.argmax(mean), mean.shape)
+        threshold = mean[best]
+        if self.selection == "one_standard_error":
+            threshold -= scores[:, best[0], best[1]].std() / np.sqrt(len(scores))
+        # Sparsest first, then the simplest (largest λ).
+        for j in np.argsort(-self.prune_fractions_, kind="stable"):
+            for i in np.argsort(-self.complexities_, kind="stable"):
+                if mean[i, j] >= threshold:
+                    return i, j
+        return best
+
+    def fit(self, X, y):
+        """Cross-validate the grid, select a point, and refit.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        estimator = self._hypernetwork()
+        estimator._validate_hyperparameters()
+        validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"], dtype=None)
+        X, y = indexable(X, y)
+        self.complexities_ = self._complexity_grid(estimator)
+        self.prune_fractions_ = _check_fractions(self.prune_fractions)
+        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_scores)(
+                clone(estimator),
+                X,
+                y,
+                train,
+                test,
+                self.complexities_,
+                self.prune_fractions_,
+                self.scoring,
+            )
+            for train, test in folds
+        )
+        self.scores_ = np.stack(scores)
+        i, j = self._select(self.scores_)
+        self.complexity_ = float(self.complexities_[i])
+        self.prune_fraction_ = float(self.prune_fractions_[j])
+        self.best_score_ = float(self.scores_[:, i, j].mean())
+        if self.refit:
+            self.best_estimator_ = clone(estimator).set_params(
+                complexity=self.complexity_, prune_fraction=self.prune_fraction_
+            )
+            self.best_estimator_.fit(X, y)
+            self.classes_ = self.best_estimator_.classes_
+        else:
+            self.classes_ = np.unique(y)
+        return self
+
+    def _fitted_estimator(self):
+        check_is_fitted(self)
+        if not self.refit:
+            raise AttributeError(
+                "refit=False: this HyperVariationalClassifierCV has no refitted "
+                "model to predict with; set refit=True."
+            )
+        return self.best_estimator_
+
+    def predict_proba(self, X):
+        """Class probabilities of the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in the order of ``classes_``.
+        """
+        return self._fitted_estimator().predict_proba(X)
+
+    def predict(self, X):
+        """Labels predicted by the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self._fitted_estimator().predict(X)
+
+    def evidence(self, X, y, *, n_samples=20):
+        """Evidence terms of the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,)
+            Labels.
+        n_samples : int, default=20
+            Monte-Carlo draws for the expected log-likelihood.
+
+        Returns
+        -------
+        evidence : dict
+            ``log_likelihood``, ``kl`` and ``elbo``.
+        """
+        return self._fitted_estimator().evidence(X, y, n_samples=n_samples)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+
+from skvarhyper import HyperVariationalClassifier, HyperVariationalClassifierCV
+
+PARAMS = {"hidden_layer_sizes": (16,), "max_epochs": 20, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    return HyperVariationalClassifierCV(
+        **PARAMS, complexities=[0.01, 1.0, 30.0], prune_fractions=[0.0, 0.5, 0.9], cv=3
+    ).fit(*data)
+
+
+def test_shapes_and_selection(fitted, data):
+    assert fitted.scores_.shape == (3, 3, 3)
+    mean = fitted.scores_.mean(0)
+    i = list(fitted.complexities_).index(fitted.complexity_)
+    j = list(fitted.prune_fractions_).index(fitted.prune_fraction_)
+    assert mean[i, j] == mean.max() == fitted.best_score_
+    refit = fitted.best_estimator_
+    assert refit.complexity == fitted.complexity_
+    assert refit.sparsity_ == pytest.approx(fitted.prune_fraction_, abs=0.01)
+    np.testing.assert_array_equal(fitted.predict(data[0]), refit.predict(data[0]))
+
+
+def test_fold_scores_are_held_out_pruning_curves(fitted, data):
+    from sklearn.model_selection import StratifiedKFold
+
+    from skvarhyper import pruning_curve
+
+    X, y = data
+    train, test = next(StratifiedKFold(3).split(X, y))
+    hyper = HyperVariationalClassifier(**PARAMS).fit(X[train], y[train])
+    curve = pruning_curve(
+        hyper,
+        X[test],
+        y[test],
+        fractions=[0.0, 0.5, 0.9],
+        complexities=[0.01, 1.0, 30.0],
+    )
+    np.testing.assert_array_equal(fitted.scores_[0], curve.scores)
+
+
+def test_one_standard_error_rule_picks_the_sparsest_within_one_se(data):
+    clf = HyperVariationalClassifierCV(
+        **PARAMS,
+        complexities=[0.01, 1.0, 30.0],
+        prune_fractions=[0.0, 0.5, 0.9],
+        cv=3,
+        selection="one_standard_error",
+    )
+    scores = np.array(
+        [
+            [[0.80, 0.80, 0.50], [0.79, 0.78, 0.60], [0.70, 0.70, 0.40]],
+            [[0.84, 0.83, 0.50], [0.87, 0.80, 0.62], [0.72, 0.71, 0.42]],
+            [[0.82, 0.81, 0.50], [0.83, 0.79, 0.61], [0.71, 0.69, 0.41]],
+        ]
+    )
+    clf.complexities_ = np.array([0.01, 1.0, 30.0])
+    clf.prune_fractions_ = np.array([0.0, 0.5, 0.9])
+    threshold = 0.83 - scores[:, 1, 0].std() / np.sqrt(3)
+    mean = scores.mean(0)
+    assert mean[0, 1] >= threshold > mean[1, 1]
+    assert clf._select(scores) == (0, 1)
+    clf.selection = "best"
+    assert clf._select(scores) == (1, 0)
+
+
+def test_integer_complexities_spread_over_the_range(data):
+    clf = HyperVariationalClassifierCV(
+        **{**PARAMS, "max_epochs": 5}, complexities=4, cv=2, refit=False
+    ).fit(*data)
+    np.testing.assert_allclose(clf.complexities_, np.geomspace(1e-3, 100, 4))
+    with pytest.raises(AttributeError, match="refit=False"):
+        clf.predict(data[0])
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"complexities": [-1.0]}, "complexities"),
+        ({"complexities": 0}, "complexities"),
+        ({"prune_fractions": [1.5]}, "fractions"),
+        ({"selection": "median"}, "selection"),
+        ({"cv": "five"}, "cv"),
+        ({"complexity_range": (1.0, 0.1)}, "complexity_range"),
+    ],
+)
+def test_bad_parameters(data, params, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        HyperVariationalClassifierCV(**PARAMS, **params).fit(*data)
+
+
+def test_unfitted_raises_not_fitted(data):
+    with pytest.raises(NotFittedError):
+        HyperVariationalClassifierCV().predict(data[0])

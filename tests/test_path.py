@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from skvarhyper import (
+    HyperVariationalClassifier,
+    VariationalMLPClassifier,
+    complexity_path,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def hyper(data):
+    return HyperVariationalClassifier((16,), max_epochs=30, random_state=0).fit(*data)
+
+
+def test_path_over_complexities_matches_evidence(hyper, data):
+    X, y = data
+    path = complexity_path(hyper, X, y, complexities=[0.01, 1.0, 100.0])
+    assert set(path) == {"complexities", "log_likelihood", "kl", "elbo", "scores"}
+    for i, complexity in enumerate(path.complexities):
+        expected = hyper.to_variational(complexity).evidence(X, y)
+        assert path.log_likelihood[i] == pytest.approx(expected["log_likelihood"])
+        assert path.kl[i] == pytest.approx(expected["kl"])
+    np.testing.assert_allclose(
+        path.elbo, path.log_likelihood - path.complexities * path.kl
+    )
+    assert path.kl[0] > path.kl[-1]
+    assert hyper.complexity == 1.0
+
+
+def test_default_path_spans_the_range_on_a_log_scale(hyper, data):
+    path = complexity_path(hyper, *data)
+    assert len(path.complexities) == 20
+    assert path.complexities[0] == pytest.approx(1e-3)
+    assert path.complexities[-1] == pytest.approx(100.0)
+    np.testing.assert_allclose(np.diff(np.log(path.complexities)).std(), 0, atol=1e-9)
+
+
+def test_variational_model_gives_one_point(data):
+    clf = VariationalMLPClassifier((16,), max_epochs=10, random_state=0).fit(*data)
+    path = complexity_path(clf, *data)
+    assert path.complexities.tolist() == [1.0]
+    with pytest.raises(ValueError, match="HyperVariationalClassifier"):
+        complexity_path(clf, *data, complexities=[0.1, 1.0])
