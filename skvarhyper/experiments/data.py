@@ -1,0 +1,113 @@
+"""Data sets for the experiments: bundled ones, CSV files and OpenML."""
+
+from pathlib import Path
+
+import numpy as np
+from sklearn import datasets
+from sklearn.utils import Bunch
+
+BUNDLED = {
+    "digits": datasets.load_digits,
+    "wine": datasets.load_wine,
+    "breast_cancer": datasets.load_breast_cancer,
+    "iris": datasets.load_iris,
+}
+
+
+class DatasetError(ValueError):
+    """A data set that cannot be loaded; the message says why, in one line."""
+
+
+def load_dataset(name, *, target=None):
+    """Load a data set by name for :func:`~skvarhyper.experiments.reproduce`.
+
+    Parameters
+    ----------
+    name : str
+        ``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"iris"`` (bundled with
+        scikit-learn), a path to a CSV file with a header row, or
+        ``"openml:NAME"`` (needs internet access).
+    target : str, default=None
+        The label column of a CSV file; None takes the last column.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``X`` (float array), ``y`` (labels) and ``name``.
+
+    Raises
+    ------
+    DatasetError
+        If the data set is unknown, unreadable, has no such target column,
+        has a non-numeric feature column, or cannot be downloaded.
+    """
+    if name in BUNDLED:
+        X, y = BUNDLED[name](return_X_y=True)
+        return Bunch(X=X.astype(float), y=y, name=name)
+    if name.startswith("openml:"):
+        return _load_openml(name.removeprefix("openml:"), target)
+    if name.lower().endswith(".csv") or Path(name).exists():
+        return _load_csv(Path(name), target)
+    raise DatasetError(
+        f"unknown dataset {name!r}: use one of {', '.join(BUNDLED)}, a path to a "
+        "CSV file, or openml:NAME."
+    )
+
+
+def _frame_to_data(frame, target, name):
+    import pandas as pd
+
+    if target is None:
+        target = frame.columns[-1]
+    if target not in frame.columns:
+        raise DatasetError(
+            f"--target {target!r} is not a column of {name}; its columns are "
+            f"{', '.join(map(str, frame.columns))}."
+        )
+    features = frame.drop(columns=[target])
+    non_numeric = [
+        str(column)
+        for column in features.columns
+        if not pd.api.types.is_numeric_dtype(features[column])
+    ]
+    if non_numeric:
+        raise DatasetError(
+            f"{name} has non-numeric feature column(s) {', '.join(non_numeric)}; "
+            "encode them as numbers first (e.g. one-hot)."
+        )
+    if features.shape[1] == 0:
+        raise DatasetError(f"{name} has no feature column besides {target!r}.")
+    labels = frame[target]
+    if labels.isna().any():
+        raise DatasetError(
+            f"the target column {target!r} of {name} has missing values."
+        )
+    return Bunch(X=features.to_numpy(dtype=float), y=np.asarray(labels), name=str(name))
+
+
+def _load_csv(path, target):
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise DatasetError(f"cannot read {path}: no such file.") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatasetError(f"cannot read {path} as CSV: {reason}") from None
+    except pd.errors.EmptyDataError:
+        raise DatasetError(f"cannot read {path}: the file is empty.") from None
+    return _frame_to_data(frame, target, path.name)
+
+
+def _load_openml(name, target):
+    try:
+        bunch = datasets.fetch_openml(name, as_frame=True, n_retries=1, delay=0.0)
+    except Exception as exc:  # any network or lookup failure ends in one line
+        raise DatasetError(
+            f"openml:{name} could not be downloaded ({type(exc).__name__}); it "
+            "needs internet access and an existing OpenML data set name."
+        ) from None
+    frame = bunch.frame
+    target = target or (bunch.target.name if bunch.target is not None else None)
+    return _frame_to_data(frame, target, f"openml:{name}")

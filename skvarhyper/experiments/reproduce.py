@@ -1,0 +1,270 @@
+"""The thesis' comparison as a library function: numbers in, numbers out."""
+
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+from .._hyper import HyperVariationalClassifier
+from .._variational import VariationalMLPClassifier
+from ..pruning import DEFAULT_FRACTIONS, masks_from_scores, pruning_curve
+
+THESIS_COMPLEXITIES = (0.0, 0.01, 0.1, 1.0, 10.0, 100.0)
+METHODS = (
+    "variational",
+    "hyper_linear",
+    "hyper_lowrank",
+    "hyper_linear_finetuned",
+    "hyper_lowrank_finetuned",
+    "deterministic",
+)
+
+
+def _split(X, y, seed):
+    """60 / 20 / 20 stratified train, validation and test parts, standardised."""
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=seed
+    )
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        X_rest, y_rest, test_size=0.25, stratify=y_rest, random_state=seed
+    )
+    scaler = StandardScaler().fit(X_train)
+    return (
+        (scaler.transform(X_train), y_train),
+        (scaler.transform(X_valid), y_valid),
+        (scaler.transform(X_test), y_test),
+    )
+
+
+def _curves(model, complexities, fractions, valid, test):
+    hyper = hasattr(model, "to_variational")
+    kwargs = {"fractions": fractions, "complexities": complexities if hyper else None}
+    return (
+        pruning_curve(model, *valid, **kwargs).scores,
+        pruning_curve(model, *test, **kwargs).scores,
+    )
+
+
+def _magnitude_pruned_scores(mlp, fractions, data):
+    """Accuracy of an MLPClassifier with its smallest weights zeroed."""
+    coefs = [torch.from_numpy(np.abs(c)) for c in mlp.coefs_]
+    original = [c.copy() for c in mlp.coefs_]
+    scores = []
+    try:
+        for fraction in fractions:
+            masks = masks_from_scores(coefs, fraction)
+            mlp.coefs_ = [c * m.numpy() for c, m in zip(original, masks)]
+            scores.append(mlp.score(*data))
+    finally:
+        mlp.coefs_ = original
+    return scores
+
+
+def _hyper_complexity(complexity, low):
+    """λ = 0 is evaluated at the low end of a log-encoded hypernetwork's range."""
+    return max(complexity, low)
+
+
+def reproduce(
+    X,
+    y,
+    *,
+    dataset="custom",
+    complexities=THESIS_COMPLEXITIES,
+    fractions=DEFAULT_FRACTIONS,
+    restarts=3,
+    max_epochs=200,
+    hidden=(100,),
+    finetune_epochs=20,
+    methods=METHODS,
+    seed=0,
+    device="cpu",
+    progress=None,
+):
+    """Rerun the thesis' comparison of variational models and hypernetworks.
+
+    For every restart the data are split anew into train (60%), validation
+    (20%) and test (20%) parts, standardised on the train part. Each method
+    is trained on the train part and evaluated at every complexity and every
+    pruned fraction on the validation and test parts; the test part serves
+    only for reporting. Methods: ``variational`` (one
+    :class:`VariationalMLPClassifier` per ``λ``), ``hyper_linear`` and
+    ``hyper_lowrank`` (one :class:`HyperVariationalClassifier` for all
+    ``λ``), their ``*_finetuned`` variants (the generated model of each ``λ``
+    trained ``finetune_epochs`` more epochs), and ``deterministic`` (an
+    :class:`~sklearn.neural_network.MLPClassifier` with L2 weight ``λ``,
+    pruned by magnitude). The variational models are pruned by SNR.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Features.
+    y : array-like of shape (n_samples,)
+        Labels.
+    dataset : str, default="custom"
+        Name stored with the results.
+    complexities : sequence of float, default=(0, 0.01, 0.1, 1, 10, 100)
+        The grid of ``λ`` (the thesis' grid). A hypernetwork is trained on
+        ``[min positive λ / 10, max λ]`` on a log scale and evaluates ``λ = 0``
+        at the low end of that range.
+    fractions : sequence of float, default=(0, 0.1, ..., 0.9, 0.95, 0.98)
+        The grid of pruned fractions.
+    restarts : int, default=3
+        Independent repetitions with different seeds and splits.
+    max_epochs : int, default=200
+        Training epochs of every model.
+    hidden : tuple of int, default=(100,)
+        Hidden layer sizes.
+    finetune_epochs : int, default=20
+        Extra epochs of the fine-tuned methods.
+    methods : sequence of str, default=all six
+        Which methods to run.
+    seed : int, default=0
+        Seed of the first restart; restart ``r`` uses ``seed + r``.
+    device : str, default="cpu"
+        Torch device of the variational models.
+    progress : callable, default=None
+        Called with one line of text per trained model.
+
+    Returns
+    -------
+    results : dict
+        ``dataset``, ``complexities``, ``fractions``, ``settings`` and
+        ``methods``: for each method ``accuracy`` and ``validation_accuracy``
+        as ``[restart][complexity][fraction]``, ``fit_seconds`` per restart
+        (training for the whole ``λ`` grid) and ``pruned_by``.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    complexities = [float(c) for c in complexities]
+    fractions = [float(f) for f in fractions]
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {METHODS}.")
+    positive = [c for c in complexities if c > 0]
+    if not positive:
+        raise ValueError("complexities must contain at least one positive value.")
+    complexity_range = (min(positive) / 10, max(max(positive), 10 * min(positive)))
+    say = progress or (lambda line: None)
+    results = {
+        name: {"accuracy": [], "validation_accuracy": [], "fit_seconds": []}
+        for name in methods
+    }
+    common = {
+        "hidden_layer_sizes": tuple(hidden),
+        "max_epochs": max_epochs,
+        "device": device,
+    }
+
+    def record(name, valid_scores, test_scores, seconds):
+        results[name]["validation_accuracy"][-1].extend(np.atleast_2d(valid_scores))
+        results[name]["accuracy"][-1].extend(np.atleast_2d(test_scores))
+        results[name]["fit_seconds"][-1] += seconds
+
+    for restart in range(restarts):
+        run_seed = seed + restart
+        train, valid, test = _split(X, y, run_seed)
+        for name in methods:
+            results[name]["accuracy"].append([])
+            results[name]["validation_accuracy"].append([])
+            results[name]["fit_seconds"].append(0.0)
+        prefix = f"restart {restart + 1}/{restarts}"
+
+        if "variational" in methods:
+            for complexity in complexities:
+                start = time.perf_counter()
+                model = VariationalMLPClassifier(
+                    complexity=complexity, random_state=run_seed, **common
+                ).fit(*train)
+                seconds = time.perf_counter() - start
+                scores = _curves(model, None, fractions, valid, test)
+                record("variational", *scores, seconds)
+                say(
+                    f"[variational] {prefix} λ={complexity:g}: {seconds:.1f} s, "
+                    f"test accuracy {scores[1][0][0]:.4f}"
+                )
+
+        for generator in ("linear", "lowrank"):
+            name = f"hyper_{generator}"
+            tuned = f"{name}_finetuned"
+            if name not in methods and tuned not in methods:
+                continue
+            start = time.perf_counter()
+            hyper = HyperVariationalClassifier(
+                hypernet=generator,
+                complexity_range=complexity_range,
+                random_state=run_seed,
+                **common,
+            ).fit(*train)
+            hyper_seconds = time.perf_counter() - start
+            grid = [_hyper_complexity(c, complexity_range[0]) for c in complexities]
+            if name in methods:
+                scores = _curves(hyper, grid, fractions, valid, test)
+                record(name, *scores, hyper_seconds)
+                say(
+                    f"[{name}] {prefix} all {len(grid)} λ: {hyper_seconds:.1f} s, "
+                    f"test accuracy {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"
+                )
+            if tuned in methods:
+                results[tuned]["fit_seconds"][-1] += hyper_seconds
+                for complexity in grid:
+                    start = time.perf_counter()
+                    model = hyper.to_variational(complexity)
+                    model.set_params(warm_start=True, max_epochs=finetune_epochs)
+                    model.fit(*train)
+                    seconds = time.perf_counter() - start
+                    scores = _curves(model, None, fractions, valid, test)
+                    record(tuned, *scores, seconds)
+                    say(
+                        f"[{tuned}] {prefix} λ={complexity:g}: {seconds:.1f} s, "
+                        f"test accuracy {scores[1][0][0]:.4f}"
+                    )
+
+        if "deterministic" in methods:
+            for complexity in complexities:
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    mlp = MLPClassifier(
+                        tuple(hidden),
+                        alpha=complexity,
+                        max_iter=max_epochs,
+                        random_state=run_seed,
+                    ).fit(*train)
+                seconds = time.perf_counter() - start
+                valid_scores = _magnitude_pruned_scores(mlp, fractions, valid)
+                test_scores = _magnitude_pruned_scores(mlp, fractions, test)
+                record("deterministic", valid_scores, test_scores, seconds)
+                say(
+                    f"[deterministic] {prefix} λ={complexity:g}: {seconds:.1f} s, "
+                    f"test accuracy {test_scores[0]:.4f}"
+                )
+
+    for name, result in results.items():
+        for key in ("accuracy", "validation_accuracy"):
+            result[key] = np.asarray(result[key]).tolist()
+        result["pruned_by"] = "magnitude" if name == "deterministic" else "snr"
+    return {
+        "dataset": dataset,
+        "n_samples": int(X.shape[0]),
+        "n_features": int(X.shape[1]),
+        "n_classes": len(np.unique(y)),
+        "complexities": complexities,
+        "fractions": fractions,
+        "settings": {
+            "restarts": restarts,
+            "max_epochs": max_epochs,
+            "hidden": list(hidden),
+            "finetune_epochs": finetune_epochs,
+            "seed": seed,
+            "device": device,
+            "split": {"train": 0.6, "validation": 0.2, "test": 0.2},
+            "hypernetwork_complexity_range": list(complexity_range),
+            "methods": list(methods),
+        },
+        "methods": results,
+    }
