@@ -1,10 +1,14 @@
 """What the variational classifiers share: validation, labels, fitting, pruning."""
 
 import functools
+import os
+import warnings
 from abc import abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
+from pathlib import Path
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -16,10 +20,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Checkpoint, EarlyStopping, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from ._training import DivergenceGuard
 from .nn import ACTIVATIONS
 from .pruning import PRUNING_SCORES, pruning_masks
 
@@ -132,6 +137,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         "device": [str, torch.device],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "on_divergence": [StrOptions({"raise", "warn"})],
+        "checkpoint": [None, str, os.PathLike],
     }
 
     # --- what a subclass provides -------------------------------------------
@@ -228,7 +235,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             valid_dataset = Dataset(X_valid, y_valid)
 
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        with self._seeded(seed):
+        with self._seeded(seed, check_device(self.device)):
             if reuse and continuing:
                 self.net_.complexity = self.complexity
                 self.net_.n_train = len(X)
@@ -240,7 +247,10 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
                 net.initialize()
                 if continuing:
                     self._load_module_state(net)
-                net.partial_fit(X, y, epochs=epochs)
+                elif epochs is None:
+                    epochs = self.max_epochs - self._resume_from_checkpoint(net)
+                if epochs is None or epochs > 0:
+                    net.partial_fit(X, y, epochs=epochs)
                 self.net_ = net
         if not continuing:
             self.n_weights_ = sum(mask.numel() for mask in self._module_masks())
@@ -248,6 +258,22 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             self._predict_seed_ = int(self._rng.randint(np.iinfo(np.int32).max))
         self._sync_masks()
         return self
+
+    def _resume_from_checkpoint(self, net):
+        """Load the checkpoint of an interrupted fit; return its epoch count."""
+        if self.checkpoint is None:
+            return 0
+        checkpoint = dict(net.callbacks_)["checkpoint"]
+        if not Path(checkpoint.dirname, checkpoint.f_params).exists():
+            return 0
+        try:
+            net.load_params(checkpoint=checkpoint)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"checkpoint={str(self.checkpoint)!r} holds a model of another "
+                "architecture or data; use an empty directory for a new fit."
+            ) from exc
+        return len(net.history)
 
     def _fit_labels(self, y):
         encoder = LabelEncoder().fit(y)
@@ -270,7 +296,22 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
 
     def _net_params(self, n_train, valid_dataset):
         """Keyword arguments of the skorch net that both classifiers share."""
-        callbacks = list(self.callbacks or [])
+        callbacks = [
+            *(self.callbacks or []),
+            ("divergence_guard", DivergenceGuard(self.on_divergence)),
+        ]
+        if self.checkpoint is not None:
+            callbacks.append(
+                (
+                    "checkpoint",
+                    Checkpoint(
+                        monitor=None,
+                        dirname=str(self.checkpoint),
+                        f_criterion=None,
+                        f_pickle=None,
+                    ),
+                )
+            )
         if self.early_stopping:
             callbacks.append(
                 (
@@ -300,9 +341,10 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             params["optimizer__fused"] = True
         return params
 
+    @staticmethod
     @contextmanager
-    def _seeded(self, seed):
-        device = check_device(self.device)
+    def _seeded(seed, device):
+        device = torch.device(device)
         devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
@@ -356,7 +398,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         autograd, and with posterior draws reproducible per fitted model."""
         self._sync_masks()
         module = self._selected_module().eval()
-        with torch.inference_mode(), self._seeded(self._predict_seed_):
+        seed, device = self._predict_seed_, self.net_.device
+        with torch.inference_mode(), self._seeded(seed, device):
             yield module
 
     def _predict_tensor(self, X, n_samples):
@@ -397,7 +440,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        self._validate_hyperparameters()
+        self._validate_params()
         return self._predict_tensor(X, self.n_mc_samples)
 
     def predict(self, X):
@@ -516,6 +559,86 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             "kl": kl,
             "elbo": log_likelihood - self.complexity * kl,
         }
+
+    # --- persistence ----------------------------------------------------------
+
+    def save(self, path):
+        """Save the fitted model into the directory ``path``.
+
+        The network goes through skorch's ``save_params`` (``params.pt``,
+        ``history.json``); the estimator's parameters and learned attributes
+        (``classes_`` and the rest) go into ``estimator.joblib``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory to write; created if needed.
+
+        Returns
+        -------
+        self : object
+            The estimator, unchanged.
+        """
+        check_is_fitted(self)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.net_.save_params(
+            f_params=path / "params.pt", f_history=path / "history.json"
+        )
+        state = {k: v for k, v in vars(self).items() if k != "net_"}
+        joblib.dump(
+            {"class": type(self), "state": state, "n_train": self.net_.n_train},
+            path / "estimator.joblib",
+        )
+        return self
+
+    @classmethod
+    def load(cls, path, *, device=None):
+        """Load a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Directory written by :meth:`save`.
+        device : str or torch.device, default=None
+            Where to put the network; None keeps the saved ``device`` when it
+            is available here and falls back to the CPU with a warning.
+
+        Returns
+        -------
+        estimator : object
+            The fitted estimator.
+        """
+        path = Path(path)
+        saved = joblib.load(path / "estimator.joblib")
+        if not issubclass(saved["class"], cls):
+            raise TypeError(
+                f"{path} holds a {saved['class'].__name__}, not a {cls.__name__}."
+            )
+        estimator = saved["class"].__new__(saved["class"])
+        estimator.__dict__.update(saved["state"])
+        if device is not None:
+            estimator.device = device
+        try:
+            check_device(estimator.device)
+        except ValueError:
+            warnings.warn(
+                f"the model was saved on device={estimator.device!r}, which is not "
+                "available here; loading it on the CPU.",
+                UserWarning,
+                stacklevel=2,
+            )
+            estimator.device = "cpu"
+        net = estimator._build_net(
+            estimator.n_features_in_,
+            len(estimator.classes_),
+            saved["n_train"],
+            None,
+        )
+        net.initialize()
+        net.load_params(f_params=path / "params.pt", f_history=path / "history.json")
+        estimator.net_ = net
+        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -117,6 +117,13 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         0 is silent, 1 prints a table per epoch, 2 also shows a progress bar.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra callbacks of the skorch training loop.
+    on_divergence : {"raise", "warn"}, default="raise"
+        What a non-finite loss does: ``"raise"`` stops with a ``ValueError``
+        naming the likely cause; ``"warn"`` restores the parameters of the
+        last finite epoch, warns and stops.
+    checkpoint : str or path-like, default=None
+        Directory where every epoch is saved (skorch's ``Checkpoint``); a
+        later ``fit`` with the same directory resumes an interrupted fit.
 
     Attributes
     ----------
@@ -196,6 +203,8 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         device="cpu",
         verbose=0,
         callbacks=None,
+        on_divergence="raise",
+        checkpoint=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -227,6 +236,8 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         self.device = device
         self.verbose = verbose
         self.callbacks = callbacks
+        self.on_divergence = on_divergence
+        self.checkpoint = checkpoint
 
     # --- validation -----------------------------------------------------------
 
@@ -393,7 +404,9 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         self._check_encodable(complexity, "complexity")
         shared = VariationalMLPClassifier().get_params(deep=False)
         params = {name: getattr(self, name) for name in shared}
-        clf = VariationalMLPClassifier(**{**params, "complexity": complexity})
+        clf = VariationalMLPClassifier(
+            **{**params, "complexity": complexity, "checkpoint": None}
+        )
         for name, value in vars(self).items():
             if name.endswith("_") and name != "net_":
                 setattr(clf, name, value)

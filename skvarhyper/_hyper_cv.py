@@ -73,7 +73,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         ``n_mc_samples``, ``early_stopping``, ``validation_fraction``,
         ``n_iter_no_change``, ``prune_score``, ``prune_scope``, ``memory``,
         ``warm_start``, ``random_state``, ``device``, ``verbose``,
-        ``callbacks``: as in :class:`HyperVariationalClassifier`.
+        ``callbacks``, ``on_divergence``, ``checkpoint``: as in
+        :class:`HyperVariationalClassifier`.
 
     Attributes
     ----------
@@ -172,6 +173,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         device="cpu",
         verbose=0,
         callbacks=None,
+        on_divergence="raise",
+        checkpoint=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.complexities = complexities
@@ -208,6 +211,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         self.device = device
         self.verbose = verbose
         self.callbacks = callbacks
+        self.on_divergence = on_divergence
+        self.checkpoint = checkpoint
 
     def _hypernetwork(self):
         names = set(HyperVariationalClassifier().get_params(deep=False)) - set(

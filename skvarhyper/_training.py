@@ -1,10 +1,12 @@
 """skorch training loop of the variational classifiers (no sklearn validation here)."""
 
+import copy
 import math
+import warnings
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring
+from skorch.callbacks import Callback, PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
@@ -216,3 +218,53 @@ class HyperVariationalNet(VariationalNet):
                 X, y, self.module_.encoder.decode(t), split=False, training=False
             )
         return {"loss": loss, "y_pred": logits}
+
+
+class DivergenceGuard(Callback):
+    """Stops training when a batch's loss is not finite.
+
+    Parameters
+    ----------
+    action : {"raise", "warn"}, default="raise"
+        ``"raise"`` stops with a ``ValueError`` that names the likely causes;
+        ``"warn"`` restores the parameters of the last epoch that ended finite,
+        warns, and stops training as if interrupted.
+    """
+
+    def __init__(self, action="raise"):
+        self.action = action
+
+    def initialize(self):
+        self.last_finite_ = None
+        return self
+
+    def _snapshot(self, net):
+        if self.action == "warn":
+            self.last_finite_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_train_begin(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if loss is None or torch.isfinite(loss).all():
+            return
+        epoch = len(net.history)
+        message = (
+            f"training diverged: the loss became {loss.item()} in epoch {epoch}. "
+            "The learning rate (lr) may be too large, or the input unscaled "
+            "(standardise X, e.g. with StandardScaler)."
+        )
+        if self.action == "raise":
+            raise ValueError(message)
+        if self.last_finite_ is not None:
+            net.module_.load_state_dict(self.last_finite_)
+        warnings.warn(
+            f"{message} Restored the parameters of the last finite epoch and "
+            "stopped training.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        raise KeyboardInterrupt

@@ -70,6 +70,13 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         0 is silent, 1 prints a table per epoch, 2 also shows a progress bar.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra callbacks of the skorch training loop.
+    on_divergence : {"raise", "warn"}, default="raise"
+        What a non-finite loss does: ``"raise"`` stops with a ``ValueError``
+        naming the likely cause; ``"warn"`` restores the parameters of the
+        last finite epoch, warns and stops.
+    checkpoint : str or path-like, default=None
+        Directory where every epoch is saved (skorch's ``Checkpoint``); a
+        later ``fit`` with the same directory resumes an interrupted fit.
 
     Attributes
     ----------
@@ -132,6 +139,8 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         device="cpu",
         verbose=0,
         callbacks=None,
+        on_divergence="raise",
+        checkpoint=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -155,6 +164,8 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.device = device
         self.verbose = verbose
         self.callbacks = callbacks
+        self.on_divergence = on_divergence
+        self.checkpoint = checkpoint
 
     def _build_net(self, n_features, n_classes, n_train, valid_dataset):
         return VariationalNet(

@@ -5,7 +5,13 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from skvarhyper import VariationalMLPClassifier
+from skvarhyper import (
+    HyperVariationalClassifier,
+    HyperVariationalClassifierCV,
+    PruningCurveDisplay,
+    VariationalMLPClassifier,
+    pruning_curve,
+)
 
 FAST = {"hidden_layer_sizes": (8,), "lr": 1e-2, "max_epochs": 3, "random_state": 0}
 RNG = np.random.RandomState(0)
@@ -49,13 +55,17 @@ BAD_PARAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    return VariationalMLPClassifier(**FAST).fit(X, Y)
+@pytest.fixture(
+    scope="module", params=[VariationalMLPClassifier, HyperVariationalClassifier]
+)
+def fitted(request):
+    return request.param(**FAST).fit(X, Y)
 
 
 def _snapshot(clf):
-    state = {k: v for k, v in vars(clf).items() if k not in {"net_", "_rng"}}
+    state = {
+        k: v for k, v in vars(clf).items() if k not in {"net_", "_rng", "_mask_key_"}
+    }
     module = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
     return state, module, clf._rng.get_state()[1].copy()
 
@@ -137,11 +147,56 @@ def test_prune_with_unknown_score_or_scope(fitted, kwargs):
         lambda clf: clf.prune(0.5),
         lambda clf: clf.evidence(X, Y),
         lambda clf: clf.sparsity_,
+        lambda clf: clf.save("unused"),
+        lambda clf: pruning_curve(clf, X, Y),
+        lambda clf: PruningCurveDisplay.from_estimator(clf, X, Y),
     ],
 )
-def test_unfitted_model_raises_not_fitted(call):
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_unfitted_model_raises_not_fitted(call, cls):
     with pytest.raises(NotFittedError):
-        call(VariationalMLPClassifier())
+        call(cls())
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIT_DATA))
+def test_cv_estimator_refuses_bad_training_data(case):
+    bad_X, bad_y, error, match = BAD_FIT_DATA[case]
+    clf = HyperVariationalClassifierCV(**FAST, complexities=[0.1], cv=2)
+    with pytest.raises(error, match=match):
+        clf.fit(bad_X, bad_y)
+    assert not hasattr(clf, "scores_")
+
+
+@pytest.mark.parametrize(
+    "case", ["nan in X", "inf in X", "1-D X", "empty X", "non-numeric X"]
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda clf, bad: clf.evidence(bad, Y[: len(bad)] if bad.ndim else Y),
+        lambda clf, bad: pruning_curve(clf, bad, Y[: len(bad)] if bad.ndim else Y),
+        lambda clf, bad: clf.score(bad, Y[: len(bad)] if bad.ndim else Y),
+    ],
+    ids=["evidence", "pruning_curve", "score"],
+)
+def test_bad_evaluation_data(fitted, case, call):
+    bad_X, _, error, match = BAD_FIT_DATA[case]
+    snapshot = _snapshot(fitted)
+    with pytest.raises(error, match=match):
+        call(fitted, np.asarray(bad_X))
+    _assert_unchanged(fitted, snapshot)
+
+
+@pytest.mark.parametrize("value", [-1.0, np.nan, np.inf, None, "1"])
+@pytest.mark.parametrize("method", ["set_complexity", "to_variational"])
+def test_hypernetwork_complexity_arguments(method, value):
+    clf = HyperVariationalClassifier(**FAST).fit(X, Y)
+    snapshot = _snapshot(clf)
+    if method == "to_variational" and value is None:
+        return  # None means the current complexity there
+    with pytest.raises(ValueError, match="complexity"):
+        getattr(clf, method)(value)
+    _assert_unchanged(clf, snapshot)
 
 
 def test_evidence_refuses_unseen_labels(fitted):
