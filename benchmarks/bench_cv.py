@@ -8,12 +8,10 @@ search selects.
 Run: python benchmarks/bench_cv.py
 """
 
-import time
-
+from _common import standardised_split, timed
 from sklearn.datasets import load_breast_cancer
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from skvarhyper import (
     HyperVariationalClassifier,
@@ -25,19 +23,8 @@ COMPLEXITIES = [0.01, 0.1, 1.0, 10.0]
 FRACTIONS = [0.0, 0.5, 0.8]
 
 
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
 def main():
-    X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = standardised_split(load_breast_cancer)
 
     _, single = timed(
         lambda: HyperVariationalClassifier(random_state=0).fit(X_train, y_train)

@@ -8,12 +8,11 @@ Run: python benchmarks/bench_hypernetwork.py
 """
 
 import tempfile
-import time
 
 import numpy as np
+from _common import standardised_split, timed
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import GridSearchCV
 
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
@@ -21,19 +20,8 @@ COMPLEXITIES = [0.01, 0.1, 1.0, 10.0]
 HYPERNETS = ["linear", "lowrank"]
 
 
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
 def main():
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = standardised_split(load_digits)
 
     separate, separate_seconds = {}, 0.0
     for complexity in COMPLEXITIES:

@@ -11,10 +11,10 @@ import copy
 import time
 
 import numpy as np
+from _common import standardised_split
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
 from skvarhyper import VariationalMLPClassifier
 
@@ -24,12 +24,7 @@ FINETUNE_EPOCHS = 30
 
 
 def main():
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test = standardised_split(load_digits)
 
     mlp = MLPClassifier((100,), max_iter=500, random_state=0).fit(X_train, y_train)
     mlp_accuracy = mlp.score(X_test, y_test)

@@ -11,15 +11,13 @@ parameter budget, the evidence panel how the expected log-likelihood, the KL
 term and the generalised evidence move with ``λ``, and the pruning curves
 compare a few ``λ`` side by side.
 
-Run: ``python examples/plot_complexity_path.py [output-directory]``
+Run: ``python examples/plot_complexity_path.py [output-directory]``; the figures
+are saved only when a directory is given.
 """
 
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -31,8 +29,7 @@ from skvarhyper import (
     PruningCurveDisplay,
 )
 
-output = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
-output.mkdir(parents=True, exist_ok=True)
+output = Path(sys.argv[1]) if len(sys.argv) > 1 else None
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -51,7 +48,8 @@ surface = ComplexityPathDisplay.from_estimator(
     complexities=np.geomspace(1e-3, 100, 11),
     name="Digits: linear hypernetwork, test accuracy",
 )
-surface.figure_.savefig(output / "complexity_path_digits.png", dpi=150)
+if output:
+    surface.figure_.savefig(output / "complexity_path_digits.png", dpi=150)
 
 curves = PruningCurveDisplay.from_estimator(
     hyper,
@@ -60,9 +58,11 @@ curves = PruningCurveDisplay.from_estimator(
     complexities=[0.01, 0.1, 1.0, 10.0],
     name="Digits: linear hypernetwork",
 )
-curves.figure_.savefig(output / "pruning_curves_digits.png", dpi=150)
+if output:
+    curves.figure_.savefig(output / "pruning_curves_digits.png", dpi=150)
 
 best = surface.complexities[np.argmax(surface.scores[0], axis=0)]
 for fraction, complexity in zip(surface.fractions, best):
     print(f"{fraction:>5.0%} removed: best λ = {complexity:.3g}")
-print(f"figures saved to {output}/")
+if output:
+    print(f"figures saved to {output}/")

@@ -11,15 +11,13 @@ pruning curves and the cross-validated accuracy surface. The one-standard-error
 rule picks the sparsest model whose score is within one standard error of the
 best.
 
-Run: ``python examples/plot_cv_complexity.py [output-directory]``
+Run: ``python examples/plot_cv_complexity.py [output-directory]``; the figure is
+saved only when a directory is given.
 """
 
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
@@ -32,8 +30,7 @@ from skvarhyper import (
     PruningCurveDisplay,
 )
 
-output = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
-output.mkdir(parents=True, exist_ok=True)
+output = Path(sys.argv[1]) if len(sys.argv) > 1 else None
 
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -79,5 +76,6 @@ right.plot(
 )
 right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
 fig.suptitle("Breast cancer: hypernetwork, cross-validated accuracy")
-fig.savefig(output / "cv_complexity_breast_cancer.png", dpi=150)
-print(f"figure saved to {output}/")
+if output:
+    fig.savefig(output / "cv_complexity_breast_cancer.png", dpi=150)
+    print(f"figure saved to {output}/")

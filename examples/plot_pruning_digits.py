@@ -11,14 +11,12 @@ example trains one network on the digits data and removes an increasing
 share of its weights by each criterion. Pruning is a mask, so the same fitted
 model is evaluated at every fraction.
 
-Run: ``python examples/plot_pruning_digits.py [output.png]``
+Run: ``python examples/plot_pruning_digits.py [output.png]``; the figure is saved
+only when a path is given.
 """
 
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -56,6 +54,6 @@ ax.set_ylabel("Test accuracy (%)")
 ax.set_title("Digits, (100,) variational MLP, λ = 0.1")
 ax.grid(alpha=0.3)
 ax.legend(loc="lower left")
-output = sys.argv[1] if len(sys.argv) > 1 else "pruning_digits.png"
-fig.savefig(output, dpi=150)
-print(f"figure saved to {output}")
+if len(sys.argv) > 1:
+    fig.savefig(sys.argv[1], dpi=150)
+    print(f"figure saved to {sys.argv[1]}")

@@ -665,3 +665,32 @@ def check_variational(estimator, name="estimator"):
             f"(or a Pipeline ending in one), got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+
+
+def check_complexity_grid(estimator, complexities, default):
+    """The values of ``λ`` at which to evaluate ``estimator``, as a float array.
+
+    A hypernetwork takes any grid (``default()`` when None); a variational
+    classifier only its own ``complexity``.
+    """
+    if complexities is None:
+        complexities = (
+            default() if is_hypernetwork(estimator) else [estimator.complexity]
+        )
+    elif not is_hypernetwork(estimator):
+        raise ValueError(
+            "complexities can only be given for a HyperVariationalClassifier; a "
+            "VariationalMLPClassifier is fitted at one complexity."
+        )
+    return np.atleast_1d(np.asarray(complexities, dtype=float))
+
+
+def is_hypernetwork(estimator):
+    return hasattr(estimator, "to_variational")
+
+
+def model_at(estimator, complexity):
+    """The variational classifier of one ``λ``: exported from a hypernetwork."""
+    if is_hypernetwork(estimator):
+        return estimator.to_variational(complexity)
+    return estimator

@@ -4,7 +4,12 @@ import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.utils import Bunch
 
-from ._base import check_variational, final_estimator_and_data
+from ._base import (
+    check_complexity_grid,
+    check_variational,
+    final_estimator_and_data,
+    model_at,
+)
 
 
 def default_complexities(estimator, n=20):
@@ -60,19 +65,13 @@ def complexity_path(estimator, X, y, *, complexities=None, scoring=None, n_sampl
     """
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
-    hyper = hasattr(final, "to_variational")
-    if complexities is None:
-        complexities = default_complexities(final) if hyper else [final.complexity]
-    elif not hyper:
-        raise ValueError(
-            "complexities can only be given for a HyperVariationalClassifier; a "
-            "VariationalMLPClassifier is fitted at one complexity."
-        )
-    complexities = np.atleast_1d(np.asarray(complexities, dtype=float))
+    complexities = check_complexity_grid(
+        final, complexities, lambda: default_complexities(final)
+    )
     scorer = check_scoring(final, scoring=scoring)
     terms = {name: [] for name in ("log_likelihood", "kl", "elbo", "scores")}
     for complexity in complexities:
-        model = final.to_variational(complexity) if hyper else final
+        model = model_at(final, complexity)
         for name, value in model.evidence(X, y, n_samples=n_samples).items():
             terms[name].append(value)
         terms["scores"].append(scorer(model, X, y))

@@ -221,7 +221,12 @@ class PruningCurveDisplay:
         if title:
             ax.set_title(title)
         if self.complexities is not None:
-            ax.legend(loc="lower left", frameon=True, fontsize="small")
+            ax.legend(
+                loc="center left",
+                bbox_to_anchor=(1.01, 0.5),
+                frameon=False,
+                fontsize="small",
+            )
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -382,7 +387,7 @@ class ComplexityPathDisplay:
         )
         return display.plot(ax=ax, **kwargs)
 
-    def plot(self, ax=None, *, name=None, cmap="viridis"):
+    def plot(self, ax=None, *, name=None, cmap="viridis", legend=True):
         """Draw the heat map, and the evidence panel when there is evidence.
 
         Parameters
@@ -395,6 +400,8 @@ class ComplexityPathDisplay:
         cmap : str, default="viridis"
             Colour map of the heat map; the default is perceptually uniform
             and stays ordered when printed in grey.
+        legend : bool, default=True
+            Label the best-λ line in a legend above the heat map.
 
         Returns
         -------
@@ -437,7 +444,8 @@ class ComplexityPathDisplay:
         heat_ax.set_xscale("log")
         heat_ax.set_xlabel("Complexity λ (log scale)")
         heat_ax.set_ylabel("Weights removed (%)")
-        heat_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        if legend:
+            heat_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
         title = name or self.estimator_name
         self.evidence_ax_ = None
         if has_evidence and len(axes) > 1:

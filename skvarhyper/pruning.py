@@ -140,27 +140,26 @@ def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring
     >>> curve.scores.shape, curve.n_weights_kept.tolist()
     ((1, 3), [140, 70, 14])
     """
-    from ._base import check_variational, final_estimator_and_data
+    from ._base import (
+        check_complexity_grid,
+        check_variational,
+        final_estimator_and_data,
+        model_at,
+    )
 
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
     fractions = _check_fractions(fractions)
-    hyper = hasattr(final, "to_variational")
-    if complexities is None:
-        complexities = [final.complexity]
-    elif not hyper:
-        raise ValueError(
-            "complexities can only be given for a HyperVariationalClassifier; a "
-            "VariationalMLPClassifier is fitted at one complexity."
-        )
-    complexities = np.atleast_1d(np.asarray(complexities, dtype=float))
+    complexities = check_complexity_grid(
+        final, complexities, lambda: [final.complexity]
+    )
     scorer = check_scoring(final, scoring=scoring)
     scores = np.empty((len(complexities), len(fractions)))
     kept = np.empty(len(fractions), dtype=int)
     saved = final.get_params(deep=False)
     try:
         for i, complexity in enumerate(complexities):
-            model = final.to_variational(complexity) if hyper else final
+            model = model_at(final, complexity)
             for j, fraction in enumerate(fractions):
                 model.prune(fraction)
                 scores[i, j] = scorer(model, X, y)

@@ -67,12 +67,13 @@ def write_figures(results, out):
             complexities=complexities[positive],
             fractions=fractions,
             scores=_accuracy(results, method)[:, positive],
-        ).plot(ax=ax)
+        ).plot(ax=ax, legend=False)
         ax.set_title(LABELS.get(method, method), fontsize="medium")
     for ax in axes.flat[len(methods) :]:
         ax.remove()
     fig.suptitle(
-        f"{results['dataset']}: test accuracy over λ (log scale, λ > 0) and pruning"
+        f"{results['dataset']}: test accuracy over λ (log scale, λ > 0) and the "
+        "fraction pruned; white line: the best λ of each fraction"
     )
     path = out / "complexity_surfaces.png"
     fig.savefig(path, dpi=120)
@@ -90,7 +91,7 @@ def write_figures(results, out):
     )
     ax.invert_yaxis()
     ax.set_xlabel(f"Training time for all {len(complexities)} values of λ (s)")
-    ax.set_title(f"{results['dataset']}: compute cost (mean ± std over restarts)")
+    fig.suptitle(f"{results['dataset']}: compute cost (mean ± std over restarts)")
     ax.grid(axis="x", alpha=0.3)
     path = out / "compute_cost.png"
     fig.savefig(path, dpi=120)
@@ -218,9 +219,13 @@ def check_conclusions(results):
                 _accuracy(results, f"{name}_finetuned").mean(0)
                 - _accuracy(results, name).mean(0)
             )
+            per_complexity = ", ".join(
+                f"λ={c:g}: {g:+.1f}" for c, g in zip(complexities, gain[:, 0])
+            )
             return bool(gain[:, 0].mean() > 0), (
                 f"mean gain from fine-tuning: {gain[:, 0].mean():+.2f} points "
-                f"unpruned, {gain[:, at_90].mean():+.2f} points at 90% removed"
+                f"unpruned ({per_complexity}), {gain[:, at_90].mean():+.2f} points "
+                "at 90% removed"
             )
 
         add(

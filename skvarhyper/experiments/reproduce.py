@@ -42,8 +42,7 @@ def _split(X, y, seed):
 
 
 def _curves(model, complexities, fractions, valid, test):
-    hyper = hasattr(model, "to_variational")
-    kwargs = {"fractions": fractions, "complexities": complexities if hyper else None}
+    kwargs = {"fractions": fractions, "complexities": complexities}
     return (
         pruning_curve(model, *valid, **kwargs).scores,
         pruning_curve(model, *test, **kwargs).scores,
