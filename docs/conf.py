@@ -26,7 +26,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "reproduce/report.md", "auto_examples/*.ipynb"]
 suppress_warnings = ["myst.header"]
-templates_path = []
+templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skvarhyper {release}"
@@ -35,10 +35,33 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 8,
 }
-html_sidebars = {"index": [], "getting_started": [], "related": []}
+# Top-level pages have no section to navigate; the gallery and the API do.
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "getting_started",
+        "user_guide",
+        "api",
+        "reproducing",
+        "benchmarks",
+        "related",
+        "changelog",
+    )
+}
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_default_options = {
+    "members": True,
+    # The estimators' own methods, with those they share from skvarhyper's base
+    # class, but not the dozens that torch.nn.Module and scikit-learn provide.
+    "inherited-members": "Module,BaseEstimator,ClassifierMixin",
+    "exclude-members": (
+        "set_fit_request,set_partial_fit_request,set_score_request,"
+        "set_predict_request,set_predict_proba_request,forward,extra_repr,"
+        "get_metadata_routing"
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -67,4 +90,9 @@ sphinx_gallery_conf = {
 }
 
 myst_heading_anchors = 3
+
+# A local MathJax (e.g. from the npm package "mathjax", es5/tex-svg.js) renders
+# the equations without a CDN; without one, Sphinx's default CDN is used.
+if (Path(__file__).parent / "_static" / "mathjax" / "tex-svg.js").exists():
+    mathjax_path = "mathjax/tex-svg.js"
 sys.path.insert(0, os.path.abspath(".."))

@@ -41,6 +41,8 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 hyper = HyperVariationalClassifier(hypernet="linear", random_state=0)
 hyper.fit(X_train, y_train)
 
+# %%
+# The accuracy surface over λ × the pruned fraction, and the evidence over λ.
 surface = ComplexityPathDisplay.from_estimator(
     hyper,
     X_test,
@@ -51,6 +53,8 @@ surface = ComplexityPathDisplay.from_estimator(
 if output:
     surface.figure_.savefig(output / "complexity_path_digits.png", dpi=150)
 
+# %%
+# Pruning curves of four of the models the one hypernetwork generates.
 curves = PruningCurveDisplay.from_estimator(
     hyper,
     X_test,
@@ -61,6 +65,8 @@ curves = PruningCurveDisplay.from_estimator(
 if output:
     curves.figure_.savefig(output / "pruning_curves_digits.png", dpi=150)
 
+# %%
+# The best λ for each parameter budget.
 best = surface.complexities[np.argmax(surface.scores[0], axis=0)]
 for fraction, complexity in zip(surface.fractions, best):
     print(f"{fraction:>5.0%} removed: best λ = {complexity:.3g}")

@@ -1,7 +1,7 @@
 """
-==========================================================
+===========================================================
 Choosing the complexity and the pruning by cross-validation
-==========================================================
+===========================================================
 
 :class:`~skvarhyper.HyperVariationalClassifierCV` fits one hypernetwork per
 fold and scores every fold's held-out part over the whole grid of ``λ`` ×
@@ -53,6 +53,10 @@ print(
     f"test accuracy {model.score(X_test, y_test):.4f}"
 )
 
+# %%
+# Every fold's held-out accuracy over the grid: pruning curves with bands of
+# ± one standard deviation over the folds, and the mean surface with the
+# selected point.
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 PruningCurveDisplay(
     fractions=cv.prune_fractions_,

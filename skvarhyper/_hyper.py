@@ -131,7 +131,7 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         Class labels.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` had string column names.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the hypernetwork.
