@@ -351,21 +351,32 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             yield
 
     def _validate_X(self, X, y="no_validation", *, reset):
+        """Training data as one float32 tensor (the only copy of ``X`` in fit)."""
+        X, y = self._validate_arrays(X, y, reset=reset, dtype=np.float32)
+        X = torch.from_numpy(X.toarray() if sp.issparse(X) else X)
+        return X if y is None else (X, y)
+
+    def _validate_arrays(self, X, y="no_validation", *, reset=False, dtype=None):
+        """Validated ``X`` (CSR when sparse) and ``y``; float64 and float32
+        input is not copied unless ``dtype`` says so."""
         kwargs = {
-            "accept_sparse": ["csr", "csc", "coo"],
-            "dtype": np.float32,
+            "accept_sparse": "csr",
+            "dtype": dtype or [np.float64, np.float32],
             "order": "C",
             "reset": reset,
         }
         if isinstance(y, str) and y == "no_validation":
-            X = validate_data(self, X, **kwargs)
-            return self._as_tensor(X)
-        X, y = validate_data(self, X, y, **kwargs)
-        return self._as_tensor(X), y
+            return validate_data(self, X, **kwargs), None
+        return validate_data(self, X, y, **kwargs)
 
-    @staticmethod
-    def _as_tensor(X):
-        return torch.from_numpy(X.toarray() if sp.issparse(X) else X)
+    def _batches(self, X):
+        """Float32 tensors of ``PREDICT_BATCH_SIZE`` rows of ``X`` on the device,
+        so that evaluation needs memory for one batch, not for a copy of ``X``."""
+        for start in range(0, X.shape[0], PREDICT_BATCH_SIZE):
+            chunk = X[start : start + PREDICT_BATCH_SIZE]
+            chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+            chunk = np.ascontiguousarray(chunk, dtype=np.float32)
+            yield torch.from_numpy(chunk).to(self.net_.device)
 
     # --- prediction -----------------------------------------------------------
 
@@ -402,12 +413,11 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         with torch.inference_mode(), self._seeded(seed, device):
             yield module
 
-    def _predict_tensor(self, X, n_samples):
-        """Class probabilities for a float32 tensor, in batches."""
+    def _predict_batches(self, X, n_samples):
+        """Class probabilities for validated ``X``, in batches."""
         chunks = []
         with self._inference() as module:
-            for batch in X.split(PREDICT_BATCH_SIZE):
-                batch = batch.to(self.net_.device)
+            for batch in self._batches(X):
                 if n_samples == 0:
                     proba = torch.softmax(module(batch, sample=False), dim=-1)
                 else:
@@ -439,9 +449,9 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
             Probabilities of the classes in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X, _ = self._validate_arrays(X)
         self._validate_params()
-        return self._predict_tensor(X, self.n_mc_samples)
+        return self._predict_batches(X, self.n_mc_samples)
 
     def predict(self, X):
         """Most probable class labels.
@@ -533,7 +543,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 0:
             raise ValueError(f"n_samples must be an integer >= 0, got {n_samples!r}.")
-        X, y = self._validate_X(X, y, reset=False)
+        X, y = self._validate_arrays(X, y)
         check_classification_targets(y)
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
@@ -545,9 +555,8 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         total = 0.0
         with self._inference() as module:
             for batch, batch_codes in zip(
-                X.split(PREDICT_BATCH_SIZE), codes.split(PREDICT_BATCH_SIZE)
+                self._batches(X), codes.split(PREDICT_BATCH_SIZE)
             ):
-                batch = batch.to(self.net_.device)
                 for _ in range(draws):
                     logits = module(batch, sample=n_samples > 0).cpu()
                     log_proba = torch.log_softmax(logits.double(), dim=-1)
