@@ -415,20 +415,22 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_batches(self, X, n_samples):
         """Class probabilities for validated ``X``, in batches."""
-        chunks = []
+        proba = np.empty((X.shape[0], len(self.classes_)))
+        start = 0
         with self._inference() as module:
             for batch in self._batches(X):
                 if n_samples == 0:
-                    proba = torch.softmax(module(batch, sample=False), dim=-1)
+                    batch_proba = torch.softmax(module(batch, sample=False), dim=-1)
                 else:
-                    proba = sum(
+                    batch_proba = sum(
                         torch.softmax(module(batch, sample=True), dim=-1)
                         for _ in range(n_samples)
                     )
-                    proba /= n_samples
-                chunks.append(proba.cpu())
-        proba = torch.cat(chunks).numpy().astype(np.float64)
-        return proba / proba.sum(axis=1, keepdims=True)
+                proba[start : start + len(batch)] = batch_proba.cpu().numpy()
+                start += len(batch)
+        # float32 softmax sums are off by ~1e-7; exact sums matter to metrics.
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict_proba(self, X):
         """Class probabilities under the posterior.
