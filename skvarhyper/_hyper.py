@@ -69,8 +69,11 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         unbiased estimate of the objective at the cost of about one pass;
         ``"repeat"`` passes the whole batch through every draw, as the thesis
         did (``n_complexity_samples`` times the cost).
-    rank : int, default=1
-        Rank of the low-rank correction (``hypernet="lowrank"``).
+    rank : int, default=4
+        Rank of the low-rank correction (``hypernet="lowrank"``). The thesis
+        used 1; on digits, rank 1 leaves the model of λ = 10 2-3 points less
+        regularised (more accurate) than a separately trained one, while rank
+        4 matches separate models within 1.5 points at every λ in 0.01-10.
     hypernet_hidden : int, default=50
         Hidden units of ``f`` (``hypernet="lowrank"``).
     prior_mean : float, default=0.0
@@ -181,7 +184,7 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         complexity_sampling="loguniform",
         n_complexity_samples=5,
         draw_batching="split",
-        rank=1,
+        rank=4,
         hypernet_hidden=50,
         prior_mean=0.0,
         prior_variance=0.1,

@@ -152,7 +152,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         complexity_sampling="loguniform",
         n_complexity_samples=5,
         draw_batching="split",
-        rank=1,
+        rank=4,
         hypernet_hidden=50,
         prior_mean=0.0,
         prior_variance=0.1,
