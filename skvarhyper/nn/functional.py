@@ -35,15 +35,42 @@ def gaussian_kl(
     return 0.5 * (scaled - 2.0 * log_std + (math.log(prior_variance) - 1.0))
 
 
-def _summed_kl(mean, log_std, mask, prior_mean, prior_variance, dims):
-    terms = (torch.exp(2.0 * log_std) + (mean - prior_mean) ** 2) / prior_variance
-    terms = terms - 2.0 * log_std
-    if mask is None:
-        count = math.prod(mean.shape[d] for d in dims)
+def _summed_kl(mean, variance, log_std, count, dims, prior_mean, prior_variance):
+    """KL summed over ``dims`` from the (already masked) means, variances and
+    log-stds of ``count`` parameters: a few reductions instead of one pass per
+    elementwise term."""
+    squares = (mean * mean).sum(dims)
+    if prior_mean:
+        squares = squares - 2 * prior_mean * mean.sum(dims) + count * prior_mean**2
+    return 0.5 * (
+        (variance.sum(dims) + squares) / prior_variance
+        - 2.0 * log_std.sum(dims)
+        + count * (math.log(prior_variance) - 1.0)
+    )
+
+
+def _masked_posterior(weight_mean, weight_log_std, bias_log_std, weight_mask):
+    """Masked weight means, variances and log-stds, bias variances and count."""
+    weight_variance = torch.exp(2.0 * weight_log_std)
+    bias_variance = torch.exp(2.0 * bias_log_std)
+    if weight_mask is None:
+        count = weight_mean.shape[-1] * weight_mean.shape[-2]
     else:
-        terms = terms * mask
-        count = mask.sum(dims)
-    return 0.5 * (terms.sum(dims) + count * (math.log(prior_variance) - 1.0))
+        weight_mean = weight_mean * weight_mask
+        weight_variance = weight_variance * weight_mask
+        weight_log_std = weight_log_std * weight_mask
+        count = weight_mask.sum((-2, -1))
+    return weight_mean, weight_variance, weight_log_std, bias_variance, count
+
+
+def _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance):
+    weight_mean, weight_variance, weight_log_std, bias_variance, count = masked
+    prior = (prior_mean, prior_variance)
+    return _summed_kl(
+        weight_mean, weight_variance, weight_log_std, count, (-2, -1), *prior
+    ) + _summed_kl(
+        bias_mean, bias_variance, bias_log_std, bias_mean.shape[-1], (-1,), *prior
+    )
 
 
 def posterior_kl(
@@ -61,10 +88,8 @@ def posterior_kl(
     Sums over the parameter dimensions, so a stack of ``S`` layers gives ``(S,)``.
     Equal to summing :func:`gaussian_kl`, in fewer passes over the parameters.
     """
-    prior = (prior_mean, prior_variance)
-    return _summed_kl(
-        weight_mean, weight_log_std, weight_mask, *prior, (-2, -1)
-    ) + _summed_kl(bias_mean, bias_log_std, None, *prior, (-1,))
+    masked = _masked_posterior(weight_mean, weight_log_std, bias_log_std, weight_mask)
+    return _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)
 
 
 def _affine(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
@@ -116,34 +141,13 @@ def variational_linear_with_kl(
 ) -> tuple[Tensor, Tensor]:
     """:func:`variational_linear` and :func:`posterior_kl` in one pass.
 
-    Shares the variances and the masked means between the two and reduces the
-    KL from a few sums, which matters when a hypernetwork generates ``S``
-    stacks of parameters per step.
+    Shares the variances and the masked means between the two, which matters
+    when a hypernetwork generates ``S`` stacks of parameters per step.
     """
-    weight_variance = torch.exp(2.0 * weight_log_std)
-    bias_variance = torch.exp(2.0 * bias_log_std)
-    if weight_mask is not None:
-        weight_mean = weight_mean * weight_mask
-        weight_variance = weight_variance * weight_mask
-        weight_log_std = weight_log_std * weight_mask
-        count = weight_mask.sum((-2, -1))
-    else:
-        count = weight_mean.shape[-1] * weight_mean.shape[-2]
-    out = _affine(x, weight_mean, bias_mean)
+    masked = _masked_posterior(weight_mean, weight_log_std, bias_log_std, weight_mask)
+    masked_mean, masked_variance, _, bias_variance, _ = masked
+    out = _affine(x, masked_mean, bias_mean)
     if sample:
-        variance = _affine(x * x, weight_variance, bias_variance)
+        variance = _affine(x * x, masked_variance, bias_variance)
         out = torch.addcmul(out, torch.randn_like(out), variance.sqrt())
-
-    def summed(mean, variance, log_std, count, dims):
-        squares = (mean * mean).sum(dims)
-        if prior_mean:
-            squares = squares - 2 * prior_mean * mean.sum(dims) + count * prior_mean**2
-        return 0.5 * (
-            (variance.sum(dims) + squares) / prior_variance
-            - 2.0 * log_std.sum(dims)
-            + count * (math.log(prior_variance) - 1.0)
-        )
-
-    kl = summed(weight_mean, weight_variance, weight_log_std, count, (-2, -1))
-    kl = kl + summed(bias_mean, bias_variance, bias_log_std, bias_mean.shape[-1], (-1,))
-    return out, kl
+    return out, _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)
