@@ -249,7 +249,7 @@ class DivergenceGuard(Callback):
         self._snapshot(net)
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is None or torch.isfinite(loss).all():
+        if loss is None or math.isfinite(loss.item()):
             return
         epoch = len(net.history)
         message = (
