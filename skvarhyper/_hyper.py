@@ -1,5 +1,6 @@
 """HyperVariationalClassifier: one training run for every complexity λ."""
 
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -410,11 +411,12 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         clf = VariationalMLPClassifier(
             **{**params, "complexity": complexity, "checkpoint": None}
         )
+        # The learned attributes (classes_, n_features_in_, the predict seed...)
+        # carry over; the random state is copied so the two fit independently.
         for name, value in vars(self).items():
             if name.endswith("_") and name != "net_":
                 setattr(clf, name, value)
-        clf._rng = self._rng
-        clf._predict_seed_ = self._predict_seed_
+        clf._rng = copy.deepcopy(self._rng)
         net = clf._build_net(
             self.n_features_in_, len(self.classes_), self.net_.n_train, None
         )
