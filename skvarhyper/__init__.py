@@ -3,9 +3,8 @@
 from ._hyper import HyperVariationalClassifier
 from ._hyper_cv import HyperVariationalClassifierCV
 from ._variational import VariationalMLPClassifier
-from .path import complexity_path
+from .path import complexity_path, pruning_curve
 from .plotting import ComplexityPathDisplay, PruningCurveDisplay
-from .pruning import pruning_curve
 
 __version__ = "0.1.0.dev0"
 

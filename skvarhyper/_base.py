@@ -14,7 +14,6 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -26,7 +25,7 @@ from skorch.helper import predefined_split
 
 from ._training import DivergenceGuard
 from .nn import ACTIVATIONS
-from .pruning import PRUNING_SCORES, pruning_masks
+from .nn.pruning import PRUNING_SCORES, pruning_masks
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 PREDICT_BATCH_SIZE = 8192
@@ -656,52 +655,3 @@ class BaseVariationalClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
-
-
-def final_estimator_and_data(estimator, X):
-    """Split a fitted Pipeline into its transformed ``X`` and its last step.
-
-    A bare variational classifier comes back unchanged with ``X``.
-    """
-    if isinstance(estimator, Pipeline):
-        return estimator[-1], estimator[:-1].transform(X)
-    return estimator, X
-
-
-def check_variational(estimator, name="estimator"):
-    """Raise unless ``estimator`` is a fitted variational classifier."""
-    if not isinstance(estimator, BaseVariationalClassifier):
-        raise TypeError(
-            f"{name} must be a VariationalMLPClassifier or HyperVariationalClassifier "
-            f"(or a Pipeline ending in one), got {type(estimator).__name__}."
-        )
-    check_is_fitted(estimator)
-
-
-def check_complexity_grid(estimator, complexities, default):
-    """The values of ``λ`` at which to evaluate ``estimator``, as a float array.
-
-    A hypernetwork takes any grid (``default()`` when None); a variational
-    classifier only its own ``complexity``.
-    """
-    if complexities is None:
-        complexities = (
-            default() if is_hypernetwork(estimator) else [estimator.complexity]
-        )
-    elif not is_hypernetwork(estimator):
-        raise ValueError(
-            "complexities can only be given for a HyperVariationalClassifier; a "
-            "VariationalMLPClassifier is fitted at one complexity."
-        )
-    return np.atleast_1d(np.asarray(complexities, dtype=float))
-
-
-def is_hypernetwork(estimator):
-    return hasattr(estimator, "to_variational")
-
-
-def model_at(estimator, complexity):
-    """The variational classifier of one ``λ``: exported from a hypernetwork."""
-    if is_hypernetwork(estimator):
-        return estimator.to_variational(complexity)
-    return estimator

@@ -12,8 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hyper import HyperVariationalClassifier
-from .path import default_complexities
-from .pruning import _check_fractions, pruning_curve
+from .path import check_fractions, default_complexities, pruning_curve
 
 _SELECTED = ("complexity", "prune_fraction")
 HYPER_CONSTRAINTS = HyperVariationalClassifier._parameter_constraints
@@ -266,7 +265,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"], dtype=None)
         X, y = indexable(X, y)
         self.complexities_ = self._complexity_grid(estimator)
-        self.prune_fractions_ = _check_fractions(self.prune_fractions)
+        self.prune_fractions_ = check_fractions(self.prune_fractions)
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(

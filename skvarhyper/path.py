@@ -1,15 +1,140 @@
-"""The complexity path: the evidence and the score of the model of every λ."""
+"""Whole curves of a fitted model: its score as weights are pruned, and the
+evidence and score of the model of every complexity λ (as ``lasso_path``)."""
 
 import numpy as np
 from sklearn.metrics import check_scoring
+from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    check_complexity_grid,
-    check_variational,
-    final_estimator_and_data,
-    model_at,
-)
+from ._base import BaseVariationalClassifier
+
+DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+"""Pruned fractions of :func:`pruning_curve` and ``skvarhyper reproduce``."""
+
+
+def final_estimator_and_data(estimator, X):
+    """Split a fitted Pipeline into its transformed ``X`` and its last step.
+
+    A bare variational classifier comes back unchanged with ``X``.
+    """
+    if isinstance(estimator, Pipeline):
+        return estimator[-1], estimator[:-1].transform(X)
+    return estimator, X
+
+
+def check_variational(estimator, name="estimator"):
+    """Raise unless ``estimator`` is a fitted variational classifier."""
+    if not isinstance(estimator, BaseVariationalClassifier):
+        raise TypeError(
+            f"{name} must be a VariationalMLPClassifier or HyperVariationalClassifier "
+            f"(or a Pipeline ending in one), got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator)
+
+
+def check_complexity_grid(estimator, complexities, default):
+    """The values of ``λ`` at which to evaluate ``estimator``, as a float array.
+
+    A hypernetwork takes any grid (``default()`` when None); a variational
+    classifier only its own ``complexity``.
+    """
+    if complexities is None:
+        complexities = (
+            default() if is_hypernetwork(estimator) else [estimator.complexity]
+        )
+    elif not is_hypernetwork(estimator):
+        raise ValueError(
+            "complexities can only be given for a HyperVariationalClassifier; a "
+            "VariationalMLPClassifier is fitted at one complexity."
+        )
+    return np.atleast_1d(np.asarray(complexities, dtype=float))
+
+
+def is_hypernetwork(estimator):
+    return hasattr(estimator, "to_variational")
+
+
+def model_at(estimator, complexity):
+    """The variational classifier of one ``λ``: exported from a hypernetwork."""
+    if is_hypernetwork(estimator):
+        return estimator.to_variational(complexity)
+    return estimator
+
+
+def check_fractions(fractions):
+    fractions = np.asarray(DEFAULT_FRACTIONS if fractions is None else fractions, float)
+    if fractions.ndim != 1 or fractions.size == 0:
+        raise ValueError("fractions must be a non-empty 1-D sequence of numbers.")
+    if not np.all((fractions >= 0) & (fractions <= 1)):
+        raise ValueError(f"fractions must lie in [0, 1], got {fractions.tolist()}.")
+    return fractions
+
+
+def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring=None):
+    """Score of a fitted model as an increasing fraction of its weights is pruned.
+
+    Parameters
+    ----------
+    estimator : VariationalMLPClassifier, HyperVariationalClassifier or Pipeline
+        A fitted classifier, or a fitted Pipeline ending in one. Its own
+        ``complexity`` and pruning state are left as they were.
+    X : array-like of shape (n_samples, n_features)
+        Evaluation data.
+    y : array-like of shape (n_samples,)
+        True labels.
+    fractions : array-like of float, default=None
+        Fractions of weights to prune, each in ``[0, 1]``; None uses
+        ``0, 0.1, ..., 0.9, 0.95, 0.98``.
+    complexities : array-like of float, default=None
+        Values of ``λ`` for a hypernetwork, each generated once; None uses the
+        estimator's current ``complexity`` (the only choice for a
+        :class:`VariationalMLPClassifier`).
+    scoring : str or callable, default=None
+        A scikit-learn scorer; None uses the estimator's ``score`` (accuracy).
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        ``fractions`` (n_fractions,), ``complexities`` (n_complexities,),
+        ``scores`` (n_complexities, n_fractions) and ``n_weights_kept``
+        (n_fractions,).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skvarhyper import VariationalMLPClassifier, pruning_curve
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = VariationalMLPClassifier((20,), max_epochs=50, random_state=0)
+    >>> curve = pruning_curve(clf.fit(X, y), X, y, fractions=[0, 0.5, 0.9])
+    >>> curve.scores.shape, curve.n_weights_kept.tolist()
+    ((1, 3), [140, 70, 14])
+    """
+    final, X = final_estimator_and_data(estimator, X)
+    check_variational(final)
+    fractions = check_fractions(fractions)
+    complexities = check_complexity_grid(
+        final, complexities, lambda: [final.complexity]
+    )
+    scorer = check_scoring(final, scoring=scoring)
+    scores = np.empty((len(complexities), len(fractions)))
+    kept = np.empty(len(fractions), dtype=int)
+    saved = final.get_params(deep=False)
+    try:
+        for i, complexity in enumerate(complexities):
+            model = model_at(final, complexity)
+            for j, fraction in enumerate(fractions):
+                model.prune(fraction)
+                scores[i, j] = scorer(model, X, y)
+                kept[j] = model.n_weights_ - round(model.sparsity_ * model.n_weights_)
+    finally:
+        final.set_params(**saved)
+    return Bunch(
+        fractions=fractions,
+        complexities=complexities,
+        scores=scores,
+        n_weights_kept=kept,
+    )
 
 
 def default_complexities(estimator, n=20):

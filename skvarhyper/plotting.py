@@ -9,8 +9,7 @@ when plotting.
 
 import numpy as np
 
-from .path import complexity_path
-from .pruning import pruning_curve
+from .path import complexity_path, pruning_curve
 
 
 def _as_runs(scores, n_rows, n_columns, name):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skvarhyper.nn import gaussian_kl
-from skvarhyper.pruning import masks_from_scores, pruning_masks
+from skvarhyper.nn.pruning import masks_from_scores, pruning_masks
 
 finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 variance = st.floats(1e-3, 10.0, allow_nan=False)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from skvarhyper.pruning import masks_from_scores, pruning_masks, snr_scores
+from skvarhyper.nn.pruning import masks_from_scores, pruning_masks, snr_scores
 
 
 def _posteriors():

@@ -12,7 +12,8 @@ from sklearn.preprocessing import StandardScaler
 
 from .._hyper import HyperVariationalClassifier
 from .._variational import VariationalMLPClassifier
-from ..pruning import DEFAULT_FRACTIONS, masks_from_scores, pruning_curve
+from ..nn.pruning import masks_from_scores
+from ..path import DEFAULT_FRACTIONS, pruning_curve
 
 THESIS_COMPLEXITIES = (0.0, 0.01, 0.1, 1.0, 10.0, 100.0)
 METHODS = (
