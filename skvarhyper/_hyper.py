@@ -8,8 +8,9 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
-from ._base import BaseVariationalClassifier, check_hidden_layer_sizes
+from ._base import BaseVariationalClassifier
 from ._training import HyperVariationalNet
+from ._validation import check_hidden_layer_sizes
 from ._variational import VariationalMLPClassifier
 from .nn import HyperVariationalMLP
 

@@ -1,7 +1,8 @@
 """VariationalMLPClassifier: a Bayesian MLP trained on the generalised evidence."""
 
-from ._base import BaseVariationalClassifier, check_hidden_layer_sizes
+from ._base import BaseVariationalClassifier
 from ._training import VariationalNet
+from ._validation import check_hidden_layer_sizes
 from .nn import VariationalMLP
 
 

@@ -117,7 +117,7 @@ def _check(args):
     unknown = sorted(set(methods) - set(METHODS))
     if unknown or not methods:
         raise ValueError(f"unknown --methods {unknown}; choose from {METHODS}.")
-    from .._base import check_device
+    from .._validation import check_device
 
     check_device(args.device)
     return fractions, methods
