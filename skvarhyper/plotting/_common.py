@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def _as_runs(scores, n_rows, n_columns, name):
+def as_runs(scores, n_rows, n_columns, name):
     """Scores as (n_runs, n_rows, n_columns), or a ValueError naming ``name``."""
     scores = np.asarray(scores, dtype=float)
     if scores.ndim == 2:
@@ -16,20 +16,84 @@ def _as_runs(scores, n_rows, n_columns, name):
     return scores
 
 
-def _percent_axis(scores, score_name):
+def check_complexities(complexities):
+    """``λ`` values as a float array: finite, non-negative and increasing."""
+    complexities = np.asarray(complexities, dtype=float)
+    if complexities.ndim != 1 or not np.all(
+        np.isfinite(complexities) & (complexities >= 0)
+    ):
+        raise ValueError(
+            "complexities must be a 1-D sequence of finite non-negative numbers, "
+            f"got {complexities.tolist()}."
+        )
+    if np.any(np.diff(complexities) <= 0):
+        raise ValueError(
+            f"complexities must be increasing, got {complexities.tolist()}."
+        )
+    return complexities
+
+
+def percent_axis(scores, score_name):
     """Scores in [0, 1] are drawn as percentages."""
     if np.nanmin(scores) >= 0 and np.nanmax(scores) <= 1:
         return 100.0, f"{score_name} (%)"
     return 1.0, score_name
 
 
-def _complexity_label(value):
+def complexity_label(value):
     return f"λ = {value:g}"
 
 
-def _edges(centers, *, log):
-    """Cell edges around increasing centres, midway (geometrically when log)."""
-    values = np.log(centers) if log else np.asarray(centers, dtype=float)
+def scoring_name(scoring):
+    """A readable name of ``scoring`` for an axis label.
+
+    "Accuracy" for None, the string itself for a scorer's name, the metric's
+    name for a scorer made by ``make_scorer`` (``neg_`` in front when it is
+    negated), a function's name, and "score" for anything else.
+    """
+    if scoring is None:
+        return "Accuracy"
+    if isinstance(scoring, str):
+        return scoring
+    metric = getattr(scoring, "_score_func", None)
+    name = getattr(scoring if metric is None else metric, "__name__", "")
+    if not name.isidentifier():  # "<lambda>", or no name at all
+        return "score"
+    if metric is not None and getattr(scoring, "_sign", 1) < 0:
+        return f"neg_{name}"
+    return name
+
+
+def set_complexity_scale(ax, complexities):
+    """Give ``ax`` a ``λ`` axis and return its label.
+
+    A log axis, unless ``λ = 0`` is drawn: then a symmetric-log axis, linear
+    from 0 to the smallest positive ``λ`` over the width of one decade, so
+    that the cell of ``λ = 0`` is as wide as a decade's; a linear axis
+    when ``λ = 0`` is the only value.
+    """
+    positive = complexities[complexities > 0]
+    if positive.size == complexities.size:
+        ax.set_xscale("log")
+        return "Complexity λ (log scale)"
+    if positive.size == 0:  # λ = 0 alone: one cell, one tick
+        ax.set_xticks([0.0])
+        return "Complexity λ"
+    threshold = positive.min()
+    # linscale is in decades of the linear part; 1 - 1/base makes it one decade.
+    ax.set_xscale("symlog", base=10, linthresh=threshold, linscale=0.9)
+    return f"Complexity λ (log scale, linear below {threshold:g})"
+
+
+def cell_edges(centers, transform=None):
+    """Cell edges midway between increasing centres.
+
+    Midway on the scale of ``transform`` (an axis' ``get_transform()``), so
+    that the cells of a log or symmetric-log axis look even; None is linear.
+    """
+    values = np.asarray(centers, dtype=float)
+    if transform is not None:
+        values = transform.transform(values)
     if len(values) == 1:
         edges = values[0] + np.array([-0.5, 0.5])
     else:
@@ -37,4 +101,4 @@ def _edges(centers, *, log):
         first = 2 * values[0] - inner[0]
         last = 2 * values[-1] - inner[-1]
         edges = np.concatenate([[first], inner, [last]])
-    return np.exp(edges) if log else edges
+    return edges if transform is None else transform.inverted().transform(edges)

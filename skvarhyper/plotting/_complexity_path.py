@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from ._common import _as_runs, _edges, _percent_axis
+from ._common import (
+    as_runs,
+    cell_edges,
+    check_complexities,
+    percent_axis,
+    scoring_name,
+    set_complexity_scale,
+)
 
 
 class ComplexityPathDisplay:
@@ -17,7 +24,9 @@ class ComplexityPathDisplay:
     Parameters
     ----------
     complexities : array-like of shape (n_complexities,)
-        Values of ``λ``, increasing.
+        Values of ``λ``, increasing and non-negative. The axis of ``λ`` is
+        logarithmic; when ``λ = 0`` is among them it is linear from 0 to the
+        smallest positive ``λ`` (a symmetric-log axis).
     fractions : array-like of shape (n_fractions,)
         Pruned fractions, increasing.
     scores : array-like of shape (n_complexities, n_fractions) or \
@@ -72,9 +81,9 @@ class ComplexityPathDisplay:
         score_name="Accuracy",
         estimator_name=None,
     ):
-        self.complexities = np.asarray(complexities, dtype=float)
+        self.complexities = check_complexities(complexities)
         self.fractions = np.asarray(fractions, dtype=float)
-        self.scores = _as_runs(
+        self.scores = as_runs(
             scores, len(self.complexities), len(self.fractions), "scores"
         )
         self.evidence = {
@@ -124,7 +133,8 @@ class ComplexityPathDisplay:
         fractions : array-like of float, default=None
             Pruned fractions; as in :func:`~skvarhyper.pruning_curve`.
         scoring : str or callable, default=None
-            A scikit-learn scorer; None uses accuracy.
+            A scikit-learn scorer; None uses accuracy. The colour bar is
+            labelled with its name, or its metric's name for a callable.
         evidence : bool, default=True
             Also compute and draw the evidence panel.
         name : str, default=None
@@ -156,7 +166,7 @@ class ComplexityPathDisplay:
             complexities=curve.complexities,
             fractions=curve.fractions,
             scores=curve.scores,
-            score_name=scoring if scoring else "Accuracy",
+            score_name=scoring_name(scoring),
             estimator_name=name or type(estimator).__name__,
             **terms,
         )
@@ -183,32 +193,44 @@ class ComplexityPathDisplay:
         display : ComplexityPathDisplay
             Itself, with ``ax_``, ``evidence_ax_`` and ``figure_`` set.
         """
-        import matplotlib.pyplot as plt
-
         has_evidence = any(v is not None for v in self.evidence.values())
-        if ax is None:
-            n_panels = 2 if has_evidence else 1
-            _, axes = plt.subplots(
-                1, n_panels, figsize=(5.5 * n_panels, 4.2), layout="constrained"
-            )
-            axes = np.atleast_1d(axes)
-        else:
-            axes = np.atleast_1d(ax)
+        axes = _panels(ax, 2 if has_evidence else 1)
         heat_ax = axes[0]
-        scale, label = _percent_axis(self.scores, self.score_name)
+        surface = self._plot_heat_map(heat_ax, cmap)
+        self._plot_best_line(heat_ax, surface)
+        if legend:
+            heat_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        self.evidence_ax_ = None
+        if has_evidence and len(axes) > 1:
+            self.evidence_ax_ = self._plot_evidence(axes[1])
+        title = name or self.estimator_name
+        if title:
+            heat_ax.figure.suptitle(title)
+        self.ax_ = heat_ax
+        self.figure_ = heat_ax.figure
+        return self
+
+    def _plot_heat_map(self, ax, cmap):
+        """Draw the mean score per cell with its colour bar; return the surface."""
+        xlabel = set_complexity_scale(ax, self.complexities)
+        scale, label = percent_axis(self.scores, self.score_name)
         surface = self.scores.mean(0) * scale
-        self.mesh_ = heat_ax.pcolormesh(
-            _edges(self.complexities, log=True),
-            np.clip(_edges(100 * self.fractions, log=False), 0, 100),
+        self.mesh_ = ax.pcolormesh(
+            cell_edges(self.complexities, ax.xaxis.get_transform()),
+            np.clip(cell_edges(100 * self.fractions), 0, 100),
             surface.T,
             cmap=cmap,
             shading="flat",
         )
-        colorbar = heat_ax.figure.colorbar(self.mesh_, ax=heat_ax)
-        colorbar.set_label(label)
-        best = self.complexities[np.argmax(surface, axis=0)]
-        (self.best_line_,) = heat_ax.plot(
-            best,
+        ax.figure.colorbar(self.mesh_, ax=ax).set_label(label)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Weights removed (%)")
+        return surface
+
+    def _plot_best_line(self, ax, surface):
+        """Mark the ``λ`` of the best mean score at every fraction."""
+        (self.best_line_,) = ax.plot(
+            self.complexities[np.argmax(surface, axis=0)],
             100 * self.fractions,
             color="white",
             marker="o",
@@ -216,22 +238,9 @@ class ComplexityPathDisplay:
             linewidth=2,
             label="best λ per fraction",
         )
-        heat_ax.set_xscale("log")
-        heat_ax.set_xlabel("Complexity λ (log scale)")
-        heat_ax.set_ylabel("Weights removed (%)")
-        if legend:
-            heat_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-        title = name or self.estimator_name
-        self.evidence_ax_ = None
-        if has_evidence and len(axes) > 1:
-            self.evidence_ax_ = self._plot_evidence(axes[1])
-        if title:
-            heat_ax.figure.suptitle(title)
-        self.ax_ = heat_ax
-        self.figure_ = heat_ax.figure
-        return self
 
     def _plot_evidence(self, ax):
+        """Draw the evidence terms against ``λ`` on ``ax`` and return it."""
         # All three terms are drawn as positive numbers of nats on one log axis:
         # the negated log-likelihood and ELBO, and the KL divergence.
         styles = {
@@ -239,6 +248,7 @@ class ComplexityPathDisplay:
             "kl": ("KL(q ‖ p)", 1, ":", "^", "tab:red"),
             "elbo": ("−ELBO$_λ$ = −log-lik. + λ·KL", -1, "--", "s", "tab:blue"),
         }
+        xlabel = set_complexity_scale(ax, self.complexities)
         for key, (label, sign, linestyle, marker, color) in styles.items():
             if self.evidence[key] is not None:
                 ax.plot(
@@ -249,9 +259,8 @@ class ComplexityPathDisplay:
                     color=color,
                     label=label,
                 )
-        ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("Complexity λ (log scale)")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("nats, summed over samples (log scale)")
         ax.grid(alpha=0.3, which="both")
         ax.legend(
@@ -262,3 +271,15 @@ class ComplexityPathDisplay:
             fontsize="small",
         )
         return ax
+
+
+def _panels(ax, n_panels):
+    """The given Axes as an array, or a new figure's row of ``n_panels``."""
+    if ax is not None:
+        return np.atleast_1d(ax)
+    import matplotlib.pyplot as plt
+
+    _, axes = plt.subplots(
+        1, n_panels, figsize=(5.5 * n_panels, 4.2), layout="constrained"
+    )
+    return np.atleast_1d(axes)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._common import _as_runs, _complexity_label, _percent_axis
+from ._common import as_runs, complexity_label, percent_axis, scoring_name
 
 
 class PruningCurveDisplay:
@@ -69,7 +69,7 @@ class PruningCurveDisplay:
                 f"complexities has {len(self.complexities)} values but scores has "
                 f"{n_rows} rows."
             )
-        self.scores = _as_runs(scores, n_rows, len(self.fractions), "scores")
+        self.scores = as_runs(scores, n_rows, len(self.fractions), "scores")
         self.score_name = score_name
         self.estimator_name = estimator_name
 
@@ -102,7 +102,9 @@ class PruningCurveDisplay:
         fractions, complexities, scoring
             As in :func:`~skvarhyper.pruning_curve`.
         score_name : str, default=None
-            Name of the score; None is "Accuracy" for the default scoring.
+            Name of the score; None is "Accuracy" for the default scoring,
+            the name of a string scoring, and the metric's (or function's)
+            name of a callable one.
         name : str, default=None
             Name shown in the title; None uses the estimator's class name.
         ax : matplotlib Axes, default=None
@@ -128,7 +130,7 @@ class PruningCurveDisplay:
             fractions=curve.fractions,
             scores=curve.scores,
             complexities=curve.complexities,
-            score_name=score_name or (scoring if scoring else "Accuracy"),
+            score_name=score_name or scoring_name(scoring),
             estimator_name=name or type(estimator).__name__,
         )
         return display.plot(ax=ax, **kwargs)
@@ -156,7 +158,7 @@ class PruningCurveDisplay:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-        scale, ylabel = _percent_axis(self.scores, self.score_name)
+        scale, ylabel = percent_axis(self.scores, self.score_name)
         mean = self.scores.mean(0) * scale
         std = self.scores.std(0) * scale
         removed = 100 * self.fractions
@@ -167,7 +169,7 @@ class PruningCurveDisplay:
             label = (
                 None
                 if self.complexities is None
-                else _complexity_label(self.complexities[row])
+                else complexity_label(self.complexities[row])
             )
             style = {"marker": markers[row % len(markers)], "color": color, **kwargs}
             (line,) = ax.plot(removed, line_mean, label=label, **style)
