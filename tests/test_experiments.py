@@ -1,3 +1,4 @@
+import itertools
 import json
 import subprocess
 import sys
@@ -5,9 +6,14 @@ import urllib.error
 
 import numpy as np
 import pytest
+from sklearn.neural_network import MLPClassifier
 
-from skvarhyper.experiments import METHODS, load_dataset, reproduce
+from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
+from skvarhyper.experiments import METHODS, load_dataset, reproduce, write_report
+from skvarhyper.experiments._checks import check_labels
 from skvarhyper.experiments.cli import main
+from skvarhyper.experiments.report import render_report
+from skvarhyper.experiments.reproduce import _split
 
 TINY = [
     "--complexities", "0,0.1,1",
@@ -82,6 +88,17 @@ def test_reproduce_is_a_pure_function_of_its_seed():
     assert set(a["methods"]) == {"variational", "hyper_lowrank"}
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """Every model's fit fails: the command must stop before any training."""
+
+    def fit(self, *args, **kwargs):
+        raise AssertionError("training started")
+
+    for cls in (VariationalMLPClassifier, HyperVariationalClassifier, MLPClassifier):
+        monkeypatch.setattr(cls, "fit", fit)
+
+
 def _run_error(capsys, *args):
     code = main(["reproduce", *TINY, *args])
     err = capsys.readouterr().err
@@ -136,10 +153,120 @@ def test_openml_without_network(capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--fractions", "0,150"), ("--complexities", "-1"), ("--methods", "bayes")],
+    [
+        ("--fractions", "0,150"),
+        ("--complexities", "-1"),
+        ("--complexities", "inf"),
+        ("--complexities", "0,nan"),
+        ("--complexities", "0,-inf"),
+        ("--methods", "bayes"),
+        ("--seed", "-1"),
+        ("--seed", str(2**32)),
+    ],
 )
-def test_bad_grid_options(capsys, option, value):
+def test_bad_grid_options(capsys, no_training, option, value):
     assert option.lstrip("-") in _run_error(capsys, "--dataset", "iris", option, value)
+
+
+def test_zero_complexity_alone_is_refused_for_hypernetworks(capsys, no_training):
+    message = _run_error(capsys, "--dataset", "iris", "--complexities", "0")
+    assert "positive" in message and "hyper" in message
+
+
+def test_zero_complexity_alone_runs_without_hypernetworks(tmp_path):
+    data = load_dataset("iris")
+    results = reproduce(
+        data.X,
+        data.y,
+        complexities=[0.0],
+        fractions=[0.0, 0.5],
+        restarts=1,
+        max_epochs=2,
+        hidden=(4,),
+        methods=["variational", "deterministic"],
+    )
+    assert np.shape(results["methods"]["variational"]["accuracy"]) == (1, 1, 2)
+    assert results["settings"]["hypernetwork_complexity_range"] is None
+    assert "Hypernetworks are trained" not in render_report(results)
+    written = {path.name for path in write_report(results, tmp_path)}
+    assert {"complexity_surfaces.png", "report.md"} <= written
+
+
+def _labelled_csv(tmp_path, labels, n_features=2):
+    rng = np.random.RandomState(0)
+    rows = [
+        ",".join(f"{v:.3f}" for v in rng.normal(size=n_features)) + f",{label}"
+        for label in labels
+    ]
+    header = ",".join(f"x{i}" for i in range(n_features)) + ",label"
+    return _write_csv(tmp_path, "\n".join([header, *rows]))
+
+
+def test_csv_with_missing_feature_values(capsys, tmp_path, no_training):
+    path = tmp_path / "data.csv"
+    path.write_text("x0,x1,label\n" + "1,2,a\n3,,b\n" * 10)
+    message = _run_error(capsys, "--dataset", str(path))
+    assert "missing" in message and "x1" in message
+
+
+def test_csv_with_infinite_feature_values(capsys, tmp_path, no_training):
+    path = tmp_path / "data.csv"
+    path.write_text("x0,x1,label\n" + "1,inf,a\n3,4,b\n" * 10)
+    assert "x1" in _run_error(capsys, "--dataset", str(path))
+
+
+def test_csv_with_a_single_class(capsys, tmp_path, no_training):
+    path = _labelled_csv(tmp_path, ["a"] * 30)
+    assert "only one class" in _run_error(capsys, "--dataset", path)
+
+
+def test_csv_with_a_class_of_one_member(capsys, tmp_path, no_training):
+    path = _labelled_csv(tmp_path, ["a", "b"] * 15 + ["c"])
+    message = _run_error(capsys, "--dataset", path)
+    assert "'c'" in message and "at least 3" in message
+
+
+def test_csv_too_small_for_the_split(capsys, tmp_path, no_training):
+    # Every class has 3 members, but a 20% test part of 12 samples cannot
+    # hold all 4 classes.
+    path = _labelled_csv(tmp_path, list("abcd") * 3)
+    message = _run_error(capsys, "--dataset", path)
+    assert "12 samples" in message and "at least" in message
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 4])
+def test_labels_that_pass_the_check_can_be_split(n_classes):
+    for counts in itertools.combinations_with_replacement(range(2, 6), n_classes):
+        y = np.repeat(np.arange(n_classes), counts)
+        try:
+            check_labels(y)
+        except ValueError:
+            assert min(counts) < 3 or len(y) < 5 * n_classes
+            continue
+        X = np.arange(len(y), dtype=float)[:, np.newaxis]
+        for seed in range(5):
+            (_, y_train), _, _ = _split(X, y, seed)
+            assert len(np.unique(y_train)) == n_classes
+
+
+def test_out_is_an_existing_file(capsys, tmp_path, no_training):
+    path = tmp_path / "results"
+    path.write_text("not a directory")
+    message = _run_error(capsys, "--dataset", "iris", "--out", str(path))
+    assert "--out" in message and "not a directory" in message
+
+
+def test_out_cannot_be_created(capsys, tmp_path, no_training):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    message = _run_error(capsys, "--dataset", "iris", "--out", str(blocker / "sub"))
+    assert "--out" in message and "cannot" in message
+
+
+def test_out_is_not_created_when_the_data_are_bad(capsys, tmp_path, no_training):
+    out = tmp_path / "out"
+    _run_error(capsys, "--dataset", "mnist", "--out", str(out))
+    assert not out.exists()
 
 
 def test_csv_dataset_with_string_labels_runs(tmp_path):

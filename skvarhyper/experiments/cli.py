@@ -2,8 +2,11 @@
 
 import argparse
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from ._checks import check_data, check_grids
 from .data import BUNDLED, DatasetError, load_dataset
 from .report import write_report
 from .reproduce import METHODS, THESIS_COMPLEXITIES, reproduce
@@ -107,57 +110,101 @@ def _settings(args):
     }
 
 
-def _check(args):
+def _check_options(args, settings):
+    """The grids and methods of the command line, checked; they need no data."""
     fractions = [value / 100 for value in args.fractions]
     if not fractions or not all(0 <= f <= 1 for f in fractions):
         raise ValueError("--fractions must be percentages between 0 and 100.")
-    if not args.complexities or min(args.complexities) < 0:
-        raise ValueError("--complexities must be non-negative numbers.")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown or not methods:
-        raise ValueError(f"unknown --methods {unknown}; choose from {METHODS}.")
+    # The grids are sorted here: the figures draw them in increasing order.
+    return check_grids(
+        sorted(set(args.complexities)),
+        sorted(set(fractions)),
+        methods,
+        seed=args.seed,
+        restarts=settings["restarts"],
+    )
+
+
+def _check_output_dir(out):
+    """Create ``out`` and write a file there, or say why that fails."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a directory.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"--out {out}: cannot create or write to this directory "
+            f"({exc.strerror or type(exc).__name__})."
+        ) from None
+    return out
+
+
+def _prepare(args):
+    """Check every option, the data and the output directory; train nothing.
+
+    The checks that need no data come first, the output directory last, so
+    that bad input leaves no empty directory behind.
+    """
+    settings = _settings(args)
+    complexities, fractions, methods = _check_options(args, settings)
     from .._validation import check_device
 
     check_device(args.device)
-    return fractions, methods
-
-
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    say = (
-        (lambda line: None)
-        if args.quiet
-        else (lambda line: print(line, file=sys.stderr))
-    )
+    data = load_dataset(args.dataset, target=args.target)
     try:
-        fractions, methods = _check(args)
-        data = load_dataset(args.dataset, target=args.target)
-    except (DatasetError, ValueError) as exc:
-        print(f"skvarhyper: error: {exc}", file=sys.stderr)
-        return 2
+        X, y = check_data(data.X, data.y)
+    except ValueError as exc:
+        raise DatasetError(f"{data.name}: {exc}") from None
+    return {
+        "X": X,
+        "y": y,
+        "dataset": data.name,
+        "complexities": complexities,
+        "fractions": fractions,
+        "methods": methods,
+        "out": _check_output_dir(args.out),
+        **settings,
+    }
+
+
+def _run(args, plan):
+    """Train and evaluate every method, then write the results and figures."""
+    say = (lambda line: None) if args.quiet else _print_progress
+    out = plan.pop("out")
     start = time.perf_counter()
     results = reproduce(
-        data.X,
-        data.y,
-        dataset=data.name,
-        complexities=args.complexities,
-        fractions=fractions,
-        hidden=args.hidden,
-        methods=methods,
-        seed=args.seed,
-        device=args.device,
-        progress=say,
-        **_settings(args),
+        **plan, hidden=args.hidden, seed=args.seed, device=args.device, progress=say
     )
     results["settings"]["quick"] = args.quick
     results["settings"]["wall_seconds"] = time.perf_counter() - start
-    paths = write_report(results, args.out)
+    paths = write_report(results, out)
     say(
         f"done in {results['settings']['wall_seconds']:.0f} s; wrote "
-        f"{len(paths)} files to {args.out}/ (see report.md)"
+        f"{len(paths)} files to {out}/ (see report.md)"
     )
+
+
+def _print_progress(line):
+    print(line, file=sys.stderr)
+
+
+def main(argv=None):
+    """Run the ``skvarhyper`` command; returns its exit status.
+
+    Bad input (options, data, output directory) ends before any training with
+    a one-line ``skvarhyper: error: ...`` on stderr and status 2.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        plan = _prepare(args)
+    except ValueError as exc:
+        print(f"skvarhyper: error: {exc}", file=sys.stderr)
+        return 2
+    _run(args, plan)
     return 0
 
 

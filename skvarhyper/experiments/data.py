@@ -39,7 +39,8 @@ def load_dataset(name, *, target=None):
     ------
     DatasetError
         If the data set is unknown, unreadable, has no such target column,
-        has a non-numeric feature column, or cannot be downloaded.
+        has a non-numeric feature column or missing values, or cannot be
+        downloaded.
     """
     if name in BUNDLED:
         X, y = BUNDLED[name](return_X_y=True)
@@ -82,7 +83,14 @@ def _frame_to_data(frame, target, name):
         raise DatasetError(
             f"the target column {target!r} of {name} has missing values."
         )
-    return Bunch(X=features.to_numpy(dtype=float), y=np.asarray(labels), name=str(name))
+    X = features.to_numpy(dtype=float)
+    bad = [str(c) for c, ok in zip(features.columns, np.isfinite(X).all(0)) if not ok]
+    if bad:
+        raise DatasetError(
+            f"{name} has missing or infinite values in feature column(s) "
+            f"{', '.join(bad)}; impute them or drop those rows first."
+        )
+    return Bunch(X=X, y=np.asarray(labels), name=str(name))
 
 
 def _load_csv(path, target):

@@ -52,7 +52,6 @@ def write_figures(results, out):
         plt.close(display.figure_)
         written.append(path)
 
-    positive = complexities > 0
     n_columns = min(3, len(methods))
     n_rows = int(np.ceil(len(methods) / n_columns))
     fig, axes = plt.subplots(
@@ -64,16 +63,16 @@ def write_figures(results, out):
     )
     for ax, method in zip(axes.flat, methods):
         ComplexityPathDisplay(
-            complexities=complexities[positive],
+            complexities=complexities,
             fractions=fractions,
-            scores=_accuracy(results, method)[:, positive],
+            scores=_accuracy(results, method),
         ).plot(ax=ax, legend=False)
         ax.set_title(LABELS.get(method, method), fontsize="medium")
     for ax in axes.flat[len(methods) :]:
         ax.remove()
     fig.suptitle(
-        f"{results['dataset']}: test accuracy over λ (log scale, λ > 0) and the "
-        "fraction pruned; white line: the best λ of each fraction"
+        f"{results['dataset']}: test accuracy over λ and the fraction pruned; "
+        "white line: the best λ of each fraction"
     )
     path = out / "complexity_surfaces.png"
     fig.savefig(path, dpi=120)
@@ -236,6 +235,16 @@ def check_conclusions(results):
     return checks
 
 
+def _hypernetwork_sentence(settings):
+    complexity_range = settings.get("hypernetwork_complexity_range")
+    if complexity_range is None:
+        return ""
+    return (
+        f"Hypernetworks are trained on λ in {tuple(complexity_range)} (log scale) "
+        "and evaluate λ = 0 at the low end of that range. "
+    )
+
+
 def render_report(results):
     """The Markdown report of a run."""
     settings = results["settings"]
@@ -255,9 +264,8 @@ data anew into train / validation / test (60 / 20 / 20, stratified), trains ever
 method on the train part for {settings["max_epochs"]} epochs \
 (hidden layers {tuple(settings["hidden"])}; fine-tuning \
 {settings["finetune_epochs"]} more epochs), and reports accuracy on the test part. \
-Hypernetworks are trained on λ in {tuple(settings["hypernetwork_complexity_range"])} \
-(log scale) and evaluate λ = 0 at the low end of that range. Variational models are \
-pruned by signal-to-noise ratio, the deterministic MLP by magnitude.
+{_hypernetwork_sentence(settings)}Variational models are pruned by signal-to-noise \
+ratio, the deterministic MLP by magnitude.
 
 ## Test accuracy (%, mean ± std over restarts)
 

@@ -14,16 +14,16 @@ from .._hyper import HyperVariationalClassifier
 from .._variational import VariationalMLPClassifier
 from ..nn.pruning import masks_from_scores
 from ..path import DEFAULT_FRACTIONS, pruning_curve
-
-THESIS_COMPLEXITIES = (0.0, 0.01, 0.1, 1.0, 10.0, 100.0)
-METHODS = (
-    "variational",
-    "hyper_linear",
-    "hyper_lowrank",
-    "hyper_linear_finetuned",
-    "hyper_lowrank_finetuned",
-    "deterministic",
+from ._checks import (
+    HYPER_METHODS,
+    METHODS,
+    THESIS_COMPLEXITIES,
+    check_data,
+    check_grids,
+    hyper_complexity_range,
 )
+
+__all__ = ["METHODS", "THESIS_COMPLEXITIES", "reproduce"]
 
 
 def _split(X, y, seed):
@@ -111,7 +111,8 @@ def reproduce(
     complexities : sequence of float, default=(0, 0.01, 0.1, 1, 10, 100)
         The grid of ``λ`` (the thesis' grid). A hypernetwork is trained on
         ``[min positive λ / 10, max λ]`` on a log scale and evaluates ``λ = 0``
-        at the low end of that range.
+        at the low end of that range; it needs a positive ``λ`` in the grid.
+        The grid must be increasing.
     fractions : sequence of float, default=(0, 0.1, ..., 0.9, 0.95, 0.98)
         The grid of pruned fractions.
     restarts : int, default=3
@@ -138,17 +139,21 @@ def reproduce(
         ``methods``: for each method ``accuracy`` and ``validation_accuracy``
         as ``[restart][complexity][fraction]``, ``fit_seconds`` per restart
         (training for the whole ``λ`` grid) and ``pruned_by``.
+
+    Raises
+    ------
+    ValueError
+        Before any training, if ``X`` has missing or infinite values, a class
+        has fewer than 3 members or the data are too few for the stratified
+        split, a grid is not increasing and in range, or ``seed`` is not a
+        valid random state for every restart.
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    complexities = [float(c) for c in complexities]
-    fractions = [float(f) for f in fractions]
-    unknown = set(methods) - set(METHODS)
-    if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {METHODS}.")
-    positive = [c for c in complexities if c > 0]
-    if not positive:
-        raise ValueError("complexities must contain at least one positive value.")
-    complexity_range = (min(positive) / 10, max(max(positive), 10 * min(positive)))
+    complexities, fractions, methods = check_grids(
+        complexities, fractions, methods, seed=seed, restarts=restarts
+    )
+    X, y = check_data(X, y)
+    hypernetworks = any(name in HYPER_METHODS for name in methods)
+    complexity_range = hyper_complexity_range(complexities) if hypernetworks else None
     say = progress or (lambda line: None)
     results = {
         name: {"accuracy": [], "validation_accuracy": [], "fit_seconds": []}
@@ -263,7 +268,9 @@ def reproduce(
             "seed": seed,
             "device": device,
             "split": {"train": 0.6, "validation": 0.2, "test": 0.2},
-            "hypernetwork_complexity_range": list(complexity_range),
+            "hypernetwork_complexity_range": (
+                list(complexity_range) if hypernetworks else None
+            ),
             "methods": list(methods),
         },
         "methods": results,
