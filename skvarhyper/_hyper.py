@@ -1,32 +1,39 @@
 """HyperVariationalClassifier: one training run for every complexity λ."""
 
 import copy
-import math
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
+import numpy as np
+import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import check_memory
 
 from ._base import BaseVariationalClassifier
+from ._state import fit_parameters
 from ._training import HyperVariationalNet
-from ._validation import check_hidden_layer_sizes
+from ._validation import (
+    check_complexity,
+    check_complexity_range,
+    check_hidden_layer_sizes,
+)
 from ._variational import VariationalMLPClassifier
 from .nn import HyperVariationalMLP
 
-_ENCODER_SCALES = {"loguniform": "log", "uniform": "linear"}
 
-# Parameters that only select or prune a model of the fitted family: a cached
-# hypernetwork fitted with other values of them is the same hypernetwork.
-_SELECTION_PARAMS = (
-    "complexity",
-    "prune_fraction",
-    "prune_score",
-    "prune_scope",
-    "n_mc_samples",
-    "memory",
-    "verbose",
-)
+def complexity_grid(complexity_range, complexity_sampling, n=20):
+    """``n`` values of ``λ`` spread over ``complexity_range``: log-spaced for
+    ``complexity_sampling="loguniform"``, evenly spaced otherwise."""
+    low, high = complexity_range
+    if complexity_sampling == "loguniform":
+        return np.geomspace(low, high, n)
+    return np.linspace(low, high, n)
+
+
+def _is_learned(name, params):
+    """Whether attribute ``name`` is learned state (``classes_``, ``net_``,
+    ``_rng``...), as opposed to a parameter or scikit-learn's bookkeeping."""
+    return name not in params and (name.endswith("_") or name == "_rng")
 
 
 def _fit_hypernetwork(params, X, y):
@@ -127,8 +134,9 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         naming the likely cause; ``"warn"`` restores the parameters of the
         last finite epoch, warns and stops.
     checkpoint : str or path-like, default=None
-        Directory where every epoch is saved (skorch's ``Checkpoint``); a
-        later ``fit`` with the same directory resumes an interrupted fit.
+        Directory where every epoch of a ``fit`` is saved, in a sub-directory
+        named by a fingerprint of the fit (its parameters, but for those that
+        ``memory`` ignores, and its data): only the same fit resumes from it.
 
     Attributes
     ----------
@@ -167,7 +175,7 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         **BaseVariationalClassifier._parameter_constraints,
         "hypernet": [StrOptions({"linear", "lowrank"})],
         "complexity_range": [tuple, list],
-        "complexity_sampling": [StrOptions(set(_ENCODER_SCALES))],
+        "complexity_sampling": [StrOptions({"loguniform", "uniform"})],
         "n_complexity_samples": [Interval(Integral, 1, None, closed="left")],
         "draw_batching": [StrOptions({"split", "repeat"})],
         "rank": [Interval(Integral, 1, None, closed="left")],
@@ -244,75 +252,52 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         self.on_divergence = on_divergence
         self.checkpoint = checkpoint
 
-    # --- validation -----------------------------------------------------------
+    _not_fit_params = (
+        *BaseVariationalClassifier._not_fit_params,
+        "complexity",
+        "memory",
+    )
+    _architecture_params = (
+        "hidden_layer_sizes",
+        "hypernet",
+        "complexity_range",
+        "complexity_sampling",
+        "rank",
+        "hypernet_hidden",
+    )
 
     def _validate_hyperparameters(self):
         super()._validate_hyperparameters()
-        low, high = self._complexity_bounds()
-        self._check_encodable(self.complexity, "complexity")
-        return low, high
+        check_complexity_range(self.complexity_range, self.complexity_sampling)
+        self._check_complexity(self.complexity)
 
-    def _complexity_bounds(self):
-        bounds = self.complexity_range
-        if (
-            len(bounds) != 2
-            or not all(
-                isinstance(b, Real) and not isinstance(b, bool) and math.isfinite(b)
-                for b in bounds
-            )
-            or not 0 <= bounds[0] < bounds[1]
-        ):
-            raise ValueError(
-                "complexity_range must be two finite numbers (low, high) with "
-                f"0 <= low < high, got {bounds!r}."
-            )
-        if self.complexity_sampling == "loguniform" and bounds[0] == 0:
-            raise ValueError(
-                "complexity_range must start above 0 with "
-                "complexity_sampling='loguniform' (log(0) is undefined), got "
-                f"{bounds!r}; use a small positive low end or 'uniform'."
-            )
-        return float(bounds[0]), float(bounds[1])
-
-    def _check_encodable(self, complexity, name):
-        if (
-            not isinstance(complexity, Real)
-            or isinstance(complexity, bool)
-            or not math.isfinite(complexity)
-            or complexity < 0
-        ):
-            raise ValueError(
-                f"{name} must be a finite number >= 0, got {complexity!r}."
-            )
-        if complexity == 0 and self.complexity_sampling == "loguniform":
-            raise ValueError(
-                f"{name}=0 cannot be generated by a hypernetwork encoded on a log "
-                "scale (complexity_sampling='loguniform'); use a positive value or "
-                "complexity_sampling='uniform' with complexity_range starting at 0."
-            )
-
-    # --- fitting --------------------------------------------------------------
-
-    def _build_net(self, n_features, n_classes, n_train, valid_dataset):
-        return HyperVariationalNet(
-            HyperVariationalMLP,
-            module__layer_sizes=(
-                n_features,
-                *check_hidden_layer_sizes(self.hidden_layer_sizes),
-                n_classes,
-            ),
-            module__activation=self.activation,
-            module__generator=self.hypernet,
-            module__complexity_range=self._complexity_bounds(),
-            module__complexity_scale=_ENCODER_SCALES[self.complexity_sampling],
-            module__rank=self.rank,
-            module__hidden=self.hypernet_hidden,
-            module__prior_mean=float(self.prior_mean),
-            module__prior_variance=float(self.prior_variance),
-            n_complexity_samples=self.n_complexity_samples,
-            draw_batching=self.draw_batching,
-            **self._net_params(n_train, valid_dataset),
+    def _check_complexity(self, complexity, name="complexity"):
+        complexity = check_complexity(
+            complexity, name, sampling=self.complexity_sampling
         )
+        low, high = self.complexity_range
+        return complexity, low <= complexity <= high
+
+    def _net_spec(self, n_features, n_classes):
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        module_kwargs = {
+            "layer_sizes": (n_features, *sizes, n_classes),
+            "activation": self.activation,
+            "hypernet": self.hypernet,
+            "complexity_range": check_complexity_range(
+                self.complexity_range, self.complexity_sampling
+            ),
+            "complexity_sampling": self.complexity_sampling,
+            "rank": self.rank,
+            "hidden": self.hypernet_hidden,
+            "prior_mean": float(self.prior_mean),
+            "prior_variance": float(self.prior_variance),
+        }
+        net_kwargs = {
+            "n_complexity_samples": self.n_complexity_samples,
+            "draw_batching": self.draw_batching,
+        }
+        return HyperVariationalNet, HyperVariationalMLP, module_kwargs, net_kwargs
 
     def fit(self, X, y):
         """Fit the hypernetwork over ``complexity_range``.
@@ -336,13 +321,12 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
             return super().fit(X, y)
         self._validate_hyperparameters()
         memory = check_memory(self.memory)
-        params = self.get_params(deep=False)
-        for name in _SELECTION_PARAMS:
-            params.pop(name)
-        fitted = memory.cache(_fit_hypernetwork)(params, X, y)
+        fitted = memory.cache(_fit_hypernetwork)(fit_parameters(self), X, y)
         own = set(self.get_params(deep=False))
+        for name in [name for name in vars(self) if _is_learned(name, own)]:
+            delattr(self, name)
         for name, value in vars(fitted).items():
-            if name not in own:
+            if _is_learned(name, own):
                 setattr(self, name, value)
         self._mask_key_ = None
         self._sync_masks()
@@ -354,13 +338,42 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         return (*super()._mask_key(), self.complexity)
 
     def _selected_module(self):
-        return self.net_.module_.export(self.complexity)
+        return self._exported(self.complexity)
+
+    def _exported(self, complexity):
+        """The network generated for ``complexity``, cached until the net or
+        its masks change (see ``_sync_masks``)."""
+        cache = self.__dict__.setdefault("_exported_", {})
+        key = float(complexity)
+        if key not in cache:
+            module = self.net_.module_.export(key)
+            if not all(torch.isfinite(p).all() for p in module.parameters()):
+                raise ValueError(
+                    f"the hypernetwork generates non-finite parameters at "
+                    f"complexity={complexity!r}, which lies too far outside "
+                    f"complexity_range={self.complexity_range} to extrapolate; "
+                    "use a complexity closer to the range."
+                )
+            if len(cache) >= 32:
+                cache.clear()
+            cache[key] = module
+        return cache[key]
+
+    def _warn_outside_range(self, complexity, inside):
+        if not inside:
+            warnings.warn(
+                f"complexity={complexity} lies outside complexity_range="
+                f"{self.complexity_range}; the hypernetwork extrapolates.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def set_complexity(self, complexity):
         """Select the model of another complexity ``λ``, without refitting.
 
         A ``λ`` outside ``complexity_range`` works but warns, since the
-        hypernetwork then extrapolates. Pruning masks follow the new model.
+        hypernetwork then extrapolates; one so far out that the generated
+        parameters are not finite raises. Pruning masks follow the new model.
 
         Parameters
         ----------
@@ -372,16 +385,10 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         self : object
             The estimator, now predicting with the model of ``complexity``.
         """
-        check_is_fitted(self)
-        self._check_encodable(complexity, "complexity")
-        low, high = self._complexity_bounds()
-        if not low <= complexity <= high:
-            warnings.warn(
-                f"complexity={complexity} lies outside complexity_range="
-                f"{self.complexity_range}; the hypernetwork extrapolates.",
-                UserWarning,
-                stacklevel=2,
-            )
+        self._check_fitted()
+        value, inside = self._check_complexity(complexity)
+        self._exported(value)
+        self._warn_outside_range(complexity, inside)
         self.complexity = complexity
         self._sync_masks()
         return self
@@ -392,7 +399,8 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         Its posterior is ``G(λ)`` and its pruning follows this estimator's
         pruning parameters, so its predictions agree with this estimator's
         at ``λ``. Fitting it further with ``warm_start=True`` (or
-        ``partial_fit``) fine-tunes the hypernetwork's model.
+        ``partial_fit``) fine-tunes the hypernetwork's model. A ``λ`` outside
+        ``complexity_range`` warns, as in :meth:`set_complexity`.
 
         Parameters
         ----------
@@ -404,9 +412,11 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         clf : VariationalMLPClassifier
             A fitted classifier with ``complexity`` set to ``λ``.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         complexity = self.complexity if complexity is None else complexity
-        self._check_encodable(complexity, "complexity")
+        value, inside = self._check_complexity(complexity)
+        module = self._exported(value)
+        self._warn_outside_range(complexity, inside)
         shared = VariationalMLPClassifier().get_params(deep=False)
         params = {name: getattr(self, name) for name in shared}
         clf = VariationalMLPClassifier(
@@ -415,15 +425,28 @@ class HyperVariationalClassifier(BaseVariationalClassifier):
         # The learned attributes (classes_, n_features_in_, the predict seed...)
         # carry over; the random state is copied so the two fit independently.
         for name, value in vars(self).items():
-            if name.endswith("_") and name != "net_":
+            if name.endswith("_") and name not in ("net_", "_exported_"):
                 setattr(clf, name, value)
         clf._rng = copy.deepcopy(self._rng)
-        net = clf._build_net(
-            self.n_features_in_, len(self.classes_), self.net_.n_train, None
-        )
-        net.initialize()
-        net.module_.load_state_dict(self.net_.module_.export(complexity).state_dict())
-        clf.net_ = net
+        clf._architecture_ = clf._architecture()
+        net = clf._new_net(self.n_features_in_, self.net_.n_train, None, seed=0)
+        net.module_.load_state_dict(module.state_dict())
+        clf._commit(net, first=False)
         clf._mask_key_ = None
         clf._sync_masks()
         return clf
+
+    # --- evaluation at other settings -----------------------------------------
+
+    def _complexity_grid(self, complexities):
+        if complexities is None:
+            return complexity_grid(self.complexity_range, self.complexity_sampling)
+        grid = np.atleast_1d(np.asarray(complexities, dtype=float))
+        if grid.ndim != 1 or grid.size == 0:
+            raise ValueError("complexities must be a non-empty 1-D array of numbers.")
+        for value in grid:
+            self._check_complexity(value, "complexities")
+        return grid
+
+    def _model_at(self, complexity):
+        return self.to_variational(complexity)

@@ -1,5 +1,6 @@
 """HyperVariationalClassifierCV: λ and the pruned fraction chosen by CV."""
 
+import os
 from numbers import Integral
 
 import numpy as np
@@ -11,8 +12,8 @@ from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._hyper import HyperVariationalClassifier
-from .path import check_fractions, default_complexities, pruning_curve
+from ._hyper import HyperVariationalClassifier, complexity_grid
+from .path import check_fractions, pruning_curve
 
 _SELECTED = ("complexity", "prune_fraction")
 HYPER_CONSTRAINTS = HyperVariationalClassifier._parameter_constraints
@@ -223,13 +224,20 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
 
     def _complexity_grid(self, estimator):
         if isinstance(self.complexities, Integral):
-            return default_complexities(estimator, self.complexities)
-        grid = np.atleast_1d(np.asarray(self.complexities, dtype=float))
-        if grid.ndim != 1 or grid.size == 0:
-            raise ValueError("complexities must be a positive int or a 1-D array.")
-        for value in grid:
-            estimator._check_encodable(value, "complexities")
-        return grid
+            return complexity_grid(
+                estimator.complexity_range,
+                estimator.complexity_sampling,
+                self.complexities,
+            )
+        return estimator._complexity_grid(self.complexities)
+
+    def _estimator_for(self, estimator, part):
+        """A clone of ``estimator`` for one fold or the refit, with a checkpoint
+        sub-directory of its own."""
+        estimator = clone(estimator)
+        if self.checkpoint is not None:
+            estimator.set_params(checkpoint=os.path.join(self.checkpoint, part))
+        return estimator
 
     def _select(self, scores):
         mean = scores.mean(0)
@@ -269,7 +277,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
-                clone(estimator),
+                self._estimator_for(estimator, f"fold-{k}"),
                 X,
                 y,
                 train,
@@ -278,7 +286,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
                 self.prune_fractions_,
                 self.scoring,
             )
-            for train, test in folds
+            for k, (train, test) in enumerate(folds)
         )
         self.scores_ = np.stack(scores)
         i, j = self._select(self.scores_)
@@ -286,7 +294,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         self.prune_fraction_ = float(self.prune_fractions_[j])
         self.best_score_ = float(self.scores_[:, i, j].mean())
         if self.refit:
-            self.best_estimator_ = clone(estimator).set_params(
+            self.best_estimator_ = self._estimator_for(estimator, "refit").set_params(
                 complexity=self.complexity_, prune_fraction=self.prune_fraction_
             )
             self.best_estimator_.fit(X, y)
@@ -334,7 +342,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         """
         return self._fitted_estimator().predict(X)
 
-    def evidence(self, X, y, *, n_samples=20):
+    def evidence(self, X, y, *, n_mc_samples=20):
         """Evidence terms of the refitted model at the selected point.
 
         Parameters
@@ -343,7 +351,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
             Input data.
         y : array-like of shape (n_samples,)
             Labels.
-        n_samples : int, default=20
+        n_mc_samples : int, default=20
             Monte-Carlo draws for the expected log-likelihood.
 
         Returns
@@ -351,7 +359,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         evidence : dict
             ``log_likelihood``, ``kl`` and ``elbo``.
         """
-        return self._fitted_estimator().evidence(X, y, n_samples=n_samples)
+        return self._fitted_estimator().evidence(X, y, n_mc_samples=n_mc_samples)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,14 +1,39 @@
-"""skorch training loop of the variational classifiers (no sklearn validation here)."""
+"""The skorch nets of the variational classifiers and their configuration.
 
-import copy
+No scikit-learn validation here: the estimators check their parameters and
+build these nets, which own the objective (the negative generalised evidence),
+the draws of ``λ`` per batch, batch iteration and the random generator of a
+training run.
+"""
+
+import functools
 import math
-import warnings
 
+import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, PassthroughScoring
+from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
+
+
+def make_generator(seed, device) -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``: the only source of
+    randomness of a fit or a prediction, so torch's global one is left alone
+    and threads do not share random state."""
+    generator = torch.Generator(device=torch.device(device))
+    generator.manual_seed(int(seed))
+    return generator
+
+
+@functools.cache
+def supports_fused(optimizer, device) -> bool:
+    """Whether this PyTorch has a fused (single-kernel) ``optimizer`` on ``device``."""
+    try:
+        optimizer([torch.zeros(1, device=device, requires_grad=True)], fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
 
 
 class TensorBatchIterator:
@@ -24,14 +49,17 @@ class TensorBatchIterator:
     batch_size : int
         Rows per batch; the last batch may be smaller.
     shuffle : bool
-        Draw a new random permutation (from torch's generator) every epoch.
+        Draw a new random permutation every epoch.
+    generator : torch.Generator, optional
+        Source of the permutations; torch's global generator when None.
     """
 
-    def __init__(self, dataset, batch_size=128, shuffle=False):
+    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.generator = generator
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
@@ -43,7 +71,9 @@ class TensorBatchIterator:
                 stop = start + self.batch_size
                 yield self.X[start:stop], self.y[start:stop]
             return
-        order = torch.randperm(n_samples)
+        device = None if self.generator is None else self.generator.device
+        order = torch.randperm(n_samples, generator=self.generator, device=device)
+        order = order.cpu()
         for start in range(0, n_samples, self.batch_size):
             index = order[start : start + self.batch_size]
             yield self.X[index], self.y[index]
@@ -59,14 +89,21 @@ class VariationalNet(NeuralNet):
     sample), ``*_kl`` (KL divergence of the posterior from the prior) and
     ``*_elbo`` (the generalised evidence lower bound of the training set).
 
+    ``predict_proba`` and ``predict`` behave as skorch's
+    ``NeuralNetClassifier``'s (posterior-mean probabilities, class codes), so
+    scoring callbacks such as ``EpochScoring("accuracy")`` work.
+
     Parameters
     ----------
-    module : torch module class or instance
-        See :class:`skorch.NeuralNet`.
+    module : torch module class
+        Built on the meta device and initialised from ``generator``.
     complexity : float, default=1.0
         Weight ``λ`` of the KL term.
     n_train : int, default=1
         Size of the training set, which scales the KL term per sample.
+    generator : torch.Generator, default=None
+        Source of the initial parameters, the batch order and the posterior
+        noise; torch's global generator when None.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -77,6 +114,7 @@ class VariationalNet(NeuralNet):
         *args,
         complexity=1.0,
         n_train=1,
+        generator=None,
         criterion=torch.nn.CrossEntropyLoss,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
@@ -95,6 +133,7 @@ class VariationalNet(NeuralNet):
         )
         self.complexity = complexity
         self.n_train = n_train
+        self.generator = generator
 
     @property
     def _default_callbacks(self):
@@ -109,6 +148,31 @@ class VariationalNet(NeuralNet):
         ]
         *base, print_log = super()._default_callbacks
         return [*base, *evidence_scores, print_log]
+
+    # --- initialisation and randomness ----------------------------------------
+
+    def initialize_module(self):
+        """Build the module uninitialised, then draw its parameters from
+        ``generator``: torch's global random state is never touched, and a
+        default dtype of float64 does not change the float32 network."""
+        kwargs = self.get_params_for("module")
+        module = self.module(**kwargs, device="meta", dtype=torch.float32)
+        module = module.to_empty(device=self.device)
+        module.reset_parameters(self.generator)
+        self.module_ = module
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if isinstance(iterator, TensorBatchIterator):
+            iterator.generator = self.generator
+        return iterator
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        return self.module_(x, generator=self.generator, **fit_params)
+
+    # --- the objective ----------------------------------------------------------
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         nll = super().get_loss(y_pred, y_true, X=X, training=training)
@@ -125,6 +189,37 @@ class VariationalNet(NeuralNet):
         self.history.record_batch(f"{prefix}_kl", kl.item())
         self.history.record_batch(f"{prefix}_elbo", elbo.item())
 
+    # --- classifier behaviour for callbacks -------------------------------------
+
+    def predict(self, X):
+        """Class codes (indices into the estimator's ``classes_``)."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    # --- interruption -------------------------------------------------------------
+
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt:
+            # A callback stopping training on purpose (early stopping, the
+            # divergence guard), not the user's Ctrl-C.
+            self.stopped_by_callback_ = True
+            raise
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's loop; an interruption drops the unfinished epoch from the
+        history and is remembered in ``interrupted_`` unless a callback
+        stopped training on purpose."""
+        self.interrupted_ = False
+        self.stopped_by_callback_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_ = not self.stopped_by_callback_
+            if self.history and "train_loss" not in self.history[-1]:
+                del self.history[-1]
+            raise
+
 
 class HyperVariationalNet(VariationalNet):
     """skorch net that trains a hypernetwork over a range of complexities.
@@ -140,18 +235,21 @@ class HyperVariationalNet(VariationalNet):
     ``λ`` but leaves the best posterior of every single ``λ`` unchanged. The
     history's ``*_elbo`` is the unweighted mean over draws of ``ELBO_λ``. The
     validation loss uses evenly spaced ``t``, so that it is deterministic.
+    ``predict_proba`` (for callbacks) uses the model of ``complexity``.
 
     Parameters
     ----------
-    module : HyperVariationalMLP class or instance
+    module : HyperVariationalMLP class
         The hypernetwork; ``module(x, complexity)`` returns logits and KL.
     n_complexity_samples : int, default=5
         Draws of ``λ`` per mini-batch.
     draw_batching : {"split", "repeat"}, default="split"
         ``"split"`` gives each draw its own share of the batch (an unbiased
-        estimate of the same objective at about the cost of one pass);
-        ``"repeat"`` passes the whole batch through every draw, as the thesis
-        did.
+        estimate of the same objective at about the cost of one pass); when
+        the batch has fewer rows than draws, or does not divide evenly, rows
+        are reused so that every draw gets the same number of rows and every
+        draw is trained. ``"repeat"`` passes the whole batch through every
+        draw, as the thesis did.
     **kwargs
         Passed to :class:`VariationalNet`.
     """
@@ -165,16 +263,16 @@ class HyperVariationalNet(VariationalNet):
 
     def draw_loss(self, X, y, complexity, *, split, training):
         """Mean over draws of the per-sample negative generalised evidence."""
+        n_draws = len(complexity)
         if split:
-            n_draws = min(len(complexity), len(X))
-            per_draw = len(X) // n_draws
-            complexity = complexity[:n_draws]
-            X = X[: n_draws * per_draw].view(n_draws, per_draw, -1)
-            y = y[: n_draws * per_draw].view(n_draws, per_draw)
+            per_draw = -(-len(X) // n_draws)
+            index = torch.arange(n_draws * per_draw, device=X.device) % len(X)
+            X = X[index].view(n_draws, per_draw, -1)
+            y = y[index].view(n_draws, per_draw)
         else:
-            X = X.expand(len(complexity), *X.shape)
-            y = y.expand(len(complexity), *y.shape)
-        logits, kl = self.module_(X, complexity)
+            X = X.expand(n_draws, *X.shape)
+            y = y.expand(n_draws, *y.shape)
+        logits, kl = self.module_(X, complexity, generator=self.generator)
         nll = torch.nn.functional.cross_entropy(
             logits.flatten(0, 1), y.flatten(), reduction="none"
         ).view(y.shape)
@@ -198,10 +296,10 @@ class HyperVariationalNet(VariationalNet):
         X, y = self._batch_tensors(batch)
         n_draws = self.n_complexity_samples
         # Stratified: one draw in each of n_draws equal parts of [0, 1].
-        t = (
-            torch.arange(n_draws, device=X.device)
-            + torch.rand(n_draws, device=X.device)
-        ) / n_draws
+        offsets = torch.rand(
+            n_draws, generator=self.generator, device=X.device, dtype=X.dtype
+        )
+        t = (torch.arange(n_draws, device=X.device, dtype=X.dtype) + offsets) / n_draws
         complexity = self.module_.encoder.decode(t)
         loss, logits = self.draw_loss(
             X, y, complexity, split=self.draw_batching == "split", training=True
@@ -219,52 +317,8 @@ class HyperVariationalNet(VariationalNet):
             )
         return {"loss": loss, "y_pred": logits}
 
-
-class DivergenceGuard(Callback):
-    """Stops training when a batch's loss is not finite.
-
-    Parameters
-    ----------
-    action : {"raise", "warn"}, default="raise"
-        ``"raise"`` stops with a ``ValueError`` that names the likely causes;
-        ``"warn"`` restores the parameters of the last epoch that ended finite,
-        warns, and stops training as if interrupted.
-    """
-
-    def __init__(self, action="raise"):
-        self.action = action
-
-    def initialize(self):
-        self.last_finite_ = None
-        return self
-
-    def _snapshot(self, net):
-        if self.action == "warn":
-            self.last_finite_ = copy.deepcopy(net.module_.state_dict())
-
-    def on_train_begin(self, net, **kwargs):
-        self._snapshot(net)
-
-    def on_epoch_end(self, net, **kwargs):
-        self._snapshot(net)
-
-    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is None or math.isfinite(loss.item()):
-            return
-        epoch = len(net.history)
-        message = (
-            f"training diverged: the loss became {loss.item()} in epoch {epoch}. "
-            "The learning rate (lr) may be too large, or the input unscaled "
-            "(standardise X, e.g. with StandardScaler)."
-        )
-        if self.action == "raise":
-            raise ValueError(message)
-        if self.last_finite_ is not None:
-            net.module_.load_state_dict(self.last_finite_)
-        warnings.warn(
-            f"{message} Restored the parameters of the last finite epoch and "
-            "stopped training.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        raise KeyboardInterrupt
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        complexity = torch.tensor([float(self.complexity)], device=x.device)
+        logits, _ = self.module_(x[None], complexity, generator=self.generator)
+        return logits[0]

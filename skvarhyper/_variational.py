@@ -76,8 +76,15 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         naming the likely cause; ``"warn"`` restores the parameters of the
         last finite epoch, warns and stops.
     checkpoint : str or path-like, default=None
-        Directory where every epoch is saved (skorch's ``Checkpoint``); a
-        later ``fit`` with the same directory resumes an interrupted fit.
+        Directory where every epoch of a ``fit`` is saved (skorch's
+        ``Checkpoint``), in a sub-directory named by a fingerprint of the fit:
+        a hash of the parameters that change the fit (all but the pruning
+        parameters, ``n_mc_samples``, ``warm_start``, ``verbose``,
+        ``callbacks`` and ``checkpoint``) and of the training data. A later
+        ``fit`` of the same model on the same data resumes from it; any other
+        fit starts afresh in its own sub-directory, so a grid search can share
+        one directory. Continuing fits (``partial_fit``, ``warm_start``) are
+        not checkpointed.
 
     Attributes
     ----------
@@ -168,19 +175,18 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.on_divergence = on_divergence
         self.checkpoint = checkpoint
 
-    def _build_net(self, n_features, n_classes, n_train, valid_dataset):
-        return VariationalNet(
-            VariationalMLP,
-            module__layer_sizes=(
+    def _net_spec(self, n_features, n_classes):
+        module_kwargs = {
+            "layer_sizes": (
                 n_features,
                 *check_hidden_layer_sizes(self.hidden_layer_sizes),
                 n_classes,
             ),
-            module__activation=self.activation,
-            module__prior_mean=float(self.prior_mean),
-            module__prior_variance=float(self.prior_variance),
-            **self._net_params(n_train, valid_dataset),
-        )
+            "activation": self.activation,
+            "prior_mean": float(self.prior_mean),
+            "prior_variance": float(self.prior_variance),
+        }
+        return VariationalNet, VariationalMLP, module_kwargs, {}
 
     def _selected_module(self):
         return self.net_.module_

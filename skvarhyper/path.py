@@ -8,6 +8,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseVariationalClassifier
+from ._hyper import complexity_grid
 
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 """Pruned fractions of :func:`pruning_curve` and ``skvarhyper reproduce``."""
@@ -33,36 +34,9 @@ def check_variational(estimator, name="estimator"):
     check_is_fitted(estimator)
 
 
-def check_complexity_grid(estimator, complexities, default):
-    """The values of ``λ`` at which to evaluate ``estimator``, as a float array.
-
-    A hypernetwork takes any grid (``default()`` when None); a variational
-    classifier only its own ``complexity``.
-    """
-    if complexities is None:
-        complexities = (
-            default() if is_hypernetwork(estimator) else [estimator.complexity]
-        )
-    elif not is_hypernetwork(estimator):
-        raise ValueError(
-            "complexities can only be given for a HyperVariationalClassifier; a "
-            "VariationalMLPClassifier is fitted at one complexity."
-        )
-    return np.atleast_1d(np.asarray(complexities, dtype=float))
-
-
-def is_hypernetwork(estimator):
-    return hasattr(estimator, "to_variational")
-
-
-def model_at(estimator, complexity):
-    """The variational classifier of one ``λ``: exported from a hypernetwork."""
-    if is_hypernetwork(estimator):
-        return estimator.to_variational(complexity)
-    return estimator
-
-
 def check_fractions(fractions):
+    """The pruned fractions of a curve as a float array; None gives
+    :data:`DEFAULT_FRACTIONS`."""
     fractions = np.asarray(DEFAULT_FRACTIONS if fractions is None else fractions, float)
     if fractions.ndim != 1 or fractions.size == 0:
         raise ValueError("fractions must be a non-empty 1-D sequence of numbers.")
@@ -113,22 +87,16 @@ def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
     fractions = check_fractions(fractions)
-    complexities = check_complexity_grid(
-        final, complexities, lambda: [final.complexity]
-    )
+    complexities = final._complexity_grid(complexities)
     scorer = check_scoring(final, scoring=scoring)
     scores = np.empty((len(complexities), len(fractions)))
     kept = np.empty(len(fractions), dtype=int)
-    saved = final.get_params(deep=False)
-    try:
-        for i, complexity in enumerate(complexities):
-            model = model_at(final, complexity)
-            for j, fraction in enumerate(fractions):
-                model.prune(fraction)
-                scores[i, j] = scorer(model, X, y)
-                kept[j] = model.n_weights_ - round(model.sparsity_ * model.n_weights_)
-    finally:
-        final.set_params(**saved)
+    for i, complexity in enumerate(complexities):
+        model = final._model_at(complexity)
+        for j, fraction in enumerate(fractions):
+            model.prune(fraction)
+            scores[i, j] = scorer(model, X, y)
+            kept[j] = model.n_weights_ - round(model.sparsity_ * model.n_weights_)
     return Bunch(
         fractions=fractions,
         complexities=complexities,
@@ -142,13 +110,12 @@ def default_complexities(estimator, n=20):
 
     Log-spaced for ``complexity_sampling="loguniform"``, evenly spaced otherwise.
     """
-    low, high = estimator.complexity_range
-    if estimator.complexity_sampling == "loguniform":
-        return np.geomspace(low, high, n)
-    return np.linspace(low, high, n)
+    return complexity_grid(estimator.complexity_range, estimator.complexity_sampling, n)
 
 
-def complexity_path(estimator, X, y, *, complexities=None, scoring=None, n_samples=20):
+def complexity_path(
+    estimator, X, y, *, complexities=None, scoring=None, n_mc_samples=20
+):
     """Evidence terms and score of the model of each complexity ``λ``.
 
     The behaviour of the generalised evidence over ``λ`` that the thesis
@@ -169,7 +136,7 @@ def complexity_path(estimator, X, y, *, complexities=None, scoring=None, n_sampl
         Values of ``λ``; None spreads 20 over ``complexity_range``.
     scoring : str or callable, default=None
         A scikit-learn scorer; None uses accuracy.
-    n_samples : int, default=20
+    n_mc_samples : int, default=20
         Monte-Carlo draws for the expected log-likelihood (see ``evidence``).
 
     Returns
@@ -190,14 +157,12 @@ def complexity_path(estimator, X, y, *, complexities=None, scoring=None, n_sampl
     """
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
-    complexities = check_complexity_grid(
-        final, complexities, lambda: default_complexities(final)
-    )
+    complexities = final._complexity_grid(complexities)
     scorer = check_scoring(final, scoring=scoring)
     terms = {name: [] for name in ("log_likelihood", "kl", "elbo", "scores")}
     for complexity in complexities:
-        model = model_at(final, complexity)
-        for name, value in model.evidence(X, y, n_samples=n_samples).items():
+        model = final._model_at(complexity)
+        for name, value in model.evidence(X, y, n_mc_samples=n_mc_samples).items():
             terms[name].append(value)
         terms["scores"].append(scorer(model, X, y))
     return Bunch(

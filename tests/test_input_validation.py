@@ -206,7 +206,7 @@ def test_evidence_refuses_unseen_labels(fitted):
 
 def test_partial_fit_refuses_unseen_labels(fitted):
     snapshot = _snapshot(fitted)
-    with pytest.raises(ValueError, match="labels not seen"):
+    with pytest.raises(ValueError, match="not fitted on"):
         fitted.partial_fit(X, Y + 1)
     _assert_unchanged(fitted, snapshot)
 

@@ -15,7 +15,7 @@ SIZES = (6, 5, 3)
 SHAPES = [(5, 6), (5, 6), (5,), (5,), (3, 5), (3, 5), (3,), (3,)]
 
 
-@pytest.mark.parametrize("scale", ["log", "linear"])
+@pytest.mark.parametrize("scale", ["loguniform", "uniform"])
 def test_encoder_maps_the_range_onto_the_unit_interval(scale):
     encoder = ComplexityEncoder(1e-3, 100.0, scale)
     lam = torch.tensor([1e-3, 100.0, 0.5], dtype=torch.float64)
@@ -25,7 +25,7 @@ def test_encoder_maps_the_range_onto_the_unit_interval(scale):
 
 
 def test_log_encoder_is_linear_in_log_complexity():
-    t = ComplexityEncoder(1e-3, 100.0, "log").encode(torch.tensor([0.1]))
+    t = ComplexityEncoder(1e-3, 100.0, "loguniform").encode(torch.tensor([0.1]))
     assert t.item() == pytest.approx(2 / 5)
 
 
@@ -74,7 +74,7 @@ def test_low_rank_generator_formula_and_rank():
 @pytest.mark.parametrize("generator", ["linear", "lowrank"])
 def test_generated_network_starts_like_a_fresh_variational_mlp(generator):
     torch.manual_seed(0)
-    hyper = HyperVariationalMLP(SIZES, generator=generator)
+    hyper = HyperVariationalMLP(SIZES, hypernet=generator)
     torch.manual_seed(0)
     fresh = VariationalMLP(SIZES)
     for lam in (1e-3, 1.0, 100.0):
@@ -85,9 +85,9 @@ def test_generated_network_starts_like_a_fresh_variational_mlp(generator):
 
 def test_forward_draw_blocks_match_the_exported_networks():
     torch.manual_seed(0)
-    hyper = HyperVariationalMLP(SIZES, generator="lowrank")
+    hyper = HyperVariationalMLP(SIZES, hypernet="lowrank")
     with torch.no_grad():
-        hyper.generator.right.normal_()
+        hyper.hypernet.right.normal_()
     lam = torch.tensor([0.01, 1.0, 50.0])
     x = torch.randn(3, 4, 6)
     logits, kl = hyper(x, lam, sample=False)
@@ -101,9 +101,9 @@ def test_forward_draw_blocks_match_the_exported_networks():
 def test_generator_runs_once_per_forward(monkeypatch):
     hyper = HyperVariationalMLP(SIZES)
     calls = []
-    original = hyper.generator.forward
+    original = hyper.hypernet.forward
     monkeypatch.setattr(
-        hyper.generator, "forward", lambda t: calls.append(t) or original(t)
+        hyper.hypernet, "forward", lambda t: calls.append(t) or original(t)
     )
     hyper(torch.randn(5, 2, 6), torch.full((5,), math.e))
     assert len(calls) == 1 and calls[0].shape == (5,)

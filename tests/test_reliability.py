@@ -68,7 +68,8 @@ def test_divergence_with_warn_restores_the_last_finite_parameters(data):
     )
     with pytest.warns(RuntimeWarning, match="diverged.*Restored"):
         clf.fit(X, y)
-    assert len(clf.net_.history) == 4
+    # The history keeps the three complete epochs, not the diverged fourth.
+    assert len(clf.net_.history) == 3
     assert np.all(np.isfinite(clf.predict_proba(X)))
     for value in clf.net_.module_.state_dict().values():
         assert torch.all(torch.isfinite(value))
@@ -99,7 +100,8 @@ def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path):
         **params, callbacks=[("interrupt", _Interrupt(3))]
     ).fit(X, y)
     assert len(interrupted.net_.history) == 3
-    assert (tmp_path / "params.pt").exists()
+    (fit_directory,) = tmp_path.iterdir()
+    assert (fit_directory / "params.pt").exists()
     resumed = VariationalMLPClassifier(**params).fit(X, y)
     assert len(resumed.net_.history) == 8
     # The interruption came before the third epoch's checkpoint: two were saved.
@@ -107,12 +109,23 @@ def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path):
     assert resumed.net_.history[:2, "train_loss"] == pytest.approx(saved)
 
 
-def test_checkpoint_of_another_architecture_is_refused(data, tmp_path):
+def test_checkpoint_of_another_architecture_gets_its_own_directory(data, tmp_path):
     X, y = data
     VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
     other = VariationalMLPClassifier(**{**FAST, "hidden_layer_sizes": (4,)})
-    with pytest.raises(ValueError, match="checkpoint"):
-        other.set_params(checkpoint=tmp_path).fit(X, y)
+    other.set_params(checkpoint=tmp_path).fit(X, y)
+    assert len(list(tmp_path.glob("*/params.pt"))) == 2
+    expected = clone(other).set_params(checkpoint=None).fit(X, y)
+    np.testing.assert_array_equal(other.predict_proba(X), expected.predict_proba(X))
+
+
+def test_unreadable_checkpoint_is_a_clear_error(data, tmp_path):
+    X, y = data
+    VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
+    (params,) = tmp_path.glob("*/params.pt")
+    params.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"checkpoint.*cannot be read"):
+        VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
 
 
 def _variants(estimator, X, y):
@@ -205,7 +218,7 @@ def test_large_prediction_is_batched_and_equal_to_small_batches(data, monkeypatc
     X, y = data
     clf = VariationalMLPClassifier(**FAST).fit(X, y)
     expected = clf.predict_proba(X)
-    monkeypatch.setattr("skvarhyper._base.PREDICT_BATCH_SIZE", 7)
+    monkeypatch.setattr("skvarhyper._posterior.PREDICT_BATCH_SIZE", 7)
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
 
 

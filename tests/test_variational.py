@@ -245,7 +245,7 @@ def test_evidence_terms(fitted, data):
         ev["log_likelihood"] - fitted.complexity * ev["kl"]
     )
     assert fitted.evidence(X, y) == ev
-    mean_ll = fitted.evidence(X, y, n_samples=0)["log_likelihood"]
+    mean_ll = fitted.evidence(X, y, n_mc_samples=0)["log_likelihood"]
     log_proba = np.log(fitted.predict_proba(X)[np.arange(len(y)), y])
     assert mean_ll == pytest.approx(log_proba.sum(), rel=1e-4)
 

@@ -92,6 +92,13 @@ def posterior_kl(
     return _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)
 
 
+def _noise(like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """Standard normal noise shaped like ``like``, from ``generator`` when given."""
+    return torch.randn(
+        like.shape, generator=generator, device=like.device, dtype=like.dtype
+    )
+
+
 def _affine(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     if weight.dim() == 2:
         return F.linear(x, weight, bias)
@@ -107,13 +114,15 @@ def variational_linear(
     *,
     weight_mask: Tensor | None = None,
     sample: bool = True,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """Affine map under a factorised Gaussian posterior.
 
     With ``sample=True`` the pre-activations are drawn by the local
     reparameterisation trick, ``N(x m + b_m, x**2 s**2 + b_s**2)`` independently
-    for every row of ``x``; with ``sample=False`` the posterior mean is used. A
-    weight mask zeroes pruned weights in both the mean and the variance.
+    for every row of ``x``, with noise from ``generator`` (torch's global one
+    when None); with ``sample=False`` the posterior mean is used. A weight mask
+    zeroes pruned weights in both the mean and the variance.
     """
     if weight_mask is not None:
         weight_mean = weight_mean * weight_mask
@@ -124,7 +133,7 @@ def variational_linear(
     if weight_mask is not None:
         weight_variance = weight_variance * weight_mask
     variance = _affine(x * x, weight_variance, torch.exp(2.0 * bias_log_std))
-    return torch.addcmul(mean, torch.randn_like(mean), variance.sqrt())
+    return torch.addcmul(mean, _noise(mean, generator), variance.sqrt())
 
 
 def variational_linear_with_kl(
@@ -138,6 +147,7 @@ def variational_linear_with_kl(
     prior_mean: float,
     prior_variance: float,
     sample: bool = True,
+    generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """:func:`variational_linear` and :func:`posterior_kl` in one pass.
 
@@ -149,5 +159,5 @@ def variational_linear_with_kl(
     out = _affine(x, masked_mean, bias_mean)
     if sample:
         variance = _affine(x * x, masked_variance, bias_variance)
-        out = torch.addcmul(out, torch.randn_like(out), variance.sqrt())
+        out = torch.addcmul(out, _noise(out, generator), variance.sqrt())
     return out, _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)

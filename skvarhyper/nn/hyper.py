@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from .functional import ACTIVATIONS, INIT_LOG_STD, variational_linear_with_kl
+from .layers import reset_posterior_
 from .mlp import VariationalMLP
 
 
@@ -24,62 +25,73 @@ class LayerPosterior(NamedTuple):
 class ComplexityEncoder(nn.Module):
     """Maps a complexity ``λ`` to ``t`` in ``[0, 1]`` over ``[low, high]``.
 
-    With ``scale="log"`` the map is linear in ``log λ``, so that drawing ``t``
-    uniformly draws ``λ`` log-uniformly; with ``scale="linear"`` it is linear
+    With ``sampling="loguniform"`` the map is linear in ``log λ``, so that
+    drawing ``t`` uniformly draws ``λ`` log-uniformly; with
+    ``sampling="uniform"`` it is linear
     in ``λ``. Values outside the range map outside ``[0, 1]``.
     """
 
-    def __init__(self, low: float, high: float, scale: str = "log"):
+    def __init__(self, low: float, high: float, sampling: str = "loguniform"):
         super().__init__()
-        self.low, self.high, self.scale = float(low), float(high), scale
+        self.low, self.high, self.sampling = float(low), float(high), sampling
 
     def _bounds(self) -> tuple[float, float]:
-        if self.scale == "log":
+        if self.sampling == "loguniform":
             return math.log(self.low), math.log(self.high)
         return self.low, self.high
 
     def encode(self, complexity: Tensor) -> Tensor:
         """``t`` of each complexity."""
         start, stop = self._bounds()
-        value = torch.log(complexity) if self.scale == "log" else complexity
+        value = torch.log(complexity) if self.sampling == "loguniform" else complexity
         return (value - start) / (stop - start)
 
     def decode(self, t: Tensor) -> Tensor:
         """Complexity of each ``t``."""
         start, stop = self._bounds()
         value = start + t * (stop - start)
-        return torch.exp(value) if self.scale == "log" else value
+        return torch.exp(value) if self.sampling == "loguniform" else value
 
     def extra_repr(self) -> str:
-        return f"low={self.low}, high={self.high}, scale={self.scale!r}"
+        return f"low={self.low}, high={self.high}, sampling={self.sampling!r}"
 
 
-def _template_posteriors(
-    layer_sizes: Sequence[int], init_log_std: float
-) -> list[LayerPosterior]:
-    """Parameters of a freshly initialised :class:`VariationalMLP`."""
-    mlp = VariationalMLP(layer_sizes, init_log_std=init_log_std)
+def _posterior_shapes(layer_sizes: Sequence[int]) -> list[tuple[int, ...]]:
+    """Shapes of the four posterior tensors of every layer, layer by layer."""
     return [
-        LayerPosterior(
-            layer.weight_mean.detach(),
-            layer.weight_log_std.detach(),
-            layer.bias_mean.detach(),
-            layer.bias_log_std.detach(),
-        )
-        for layer in mlp.layers
+        shape
+        for n_in, n_out in pairwise(layer_sizes)
+        for shape in ((n_out, n_in), (n_out, n_in), (n_out,), (n_out,))
     ]
 
 
 class _Generator(nn.Module):
-    """Base of the generators: holds the base parameters ``A`` of every tensor."""
+    """Base of the generators: holds the base parameters ``A`` of every tensor.
 
-    def __init__(self, layer_sizes: Sequence[int], init_log_std: float):
+    ``A`` starts as the parameters of a freshly initialised
+    :class:`VariationalMLP`, and every correction starts at zero, so at every
+    ``t`` the generated network starts as a fresh variational MLP.
+    """
+
+    def __init__(self, layer_sizes, init_log_std, factory):
         super().__init__()
+        self.init_log_std = init_log_std
         self.base = nn.ParameterList(
-            nn.Parameter(tensor.clone())
-            for layer in _template_posteriors(layer_sizes, init_log_std)
-            for tensor in layer
+            nn.Parameter(torch.empty(shape, **factory))
+            for shape in _posterior_shapes(layer_sizes)
         )
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Initialise ``A`` as a :class:`VariationalMLP` and the corrections."""
+        for index in range(0, len(self.base), 4):
+            reset_posterior_(
+                *self.base[index : index + 4], self.init_log_std, generator
+            )
+        self.reset_corrections(generator)
+
+    def reset_corrections(self, generator: torch.Generator | None) -> None:
+        raise NotImplementedError
 
     def _group(self, tensors: list[Tensor]) -> list[LayerPosterior]:
         return [LayerPosterior(*tensors[i : i + 4]) for i in range(0, len(tensors), 4)]
@@ -92,11 +104,26 @@ class LinearGenerator(_Generator):
     freshly initialised :class:`VariationalMLP`.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], init_log_std: float = INIT_LOG_STD):
-        super().__init__(layer_sizes, init_log_std)
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        init_log_std: float = INIT_LOG_STD,
+        *,
+        generator: torch.Generator | None = None,
+        device=None,
+        dtype=None,
+    ):
+        factory = {"device": device, "dtype": dtype}
+        super().__init__(layer_sizes, init_log_std, factory)
         self.slope = nn.ParameterList(
-            nn.Parameter(torch.zeros_like(base)) for base in self.base
+            nn.Parameter(torch.empty_like(base)) for base in self.base
         )
+        if self.slope[0].device.type != "meta":
+            self.reset_parameters(generator)
+
+    def reset_corrections(self, generator: torch.Generator | None) -> None:
+        for slope in self.slope:
+            nn.init.zeros_(slope)
 
     def forward(self, t: Tensor) -> list[LayerPosterior]:
         """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
@@ -123,11 +150,19 @@ class LowRankGenerator(_Generator):
         rank: int = 1,
         hidden: int = 50,
         init_log_std: float = INIT_LOG_STD,
+        *,
+        generator: torch.Generator | None = None,
+        device=None,
+        dtype=None,
     ):
-        super().__init__(layer_sizes, init_log_std)
+        factory = {"device": device, "dtype": dtype}
+        super().__init__(layer_sizes, init_log_std, factory)
         self.rank = rank
         self.hidden = hidden
-        self.features = nn.Sequential(nn.Linear(1, hidden), nn.ReLU())
+        # Created uninitialised: reset_parameters draws every initial value.
+        linear = nn.Linear(1, hidden, device="meta", dtype=dtype)
+        target = torch.empty(0, device=device).device
+        self.features = nn.Sequential(linear.to_empty(device=target), nn.ReLU())
         matrices = [base.shape for base in self.base if base.dim() == 2]
         vectors = [base.numel() for base in self.base if base.dim() == 1]
         self._left_sizes = [n_out * rank for n_out, _ in matrices]
@@ -135,9 +170,22 @@ class LowRankGenerator(_Generator):
         self._vector_sizes = vectors
         # The factors of all tensors side by side, so that one product each
         # maps the features to every tensor's correction.
-        self.left = nn.Parameter(torch.randn(hidden, sum(self._left_sizes)))
-        self.right = nn.Parameter(torch.zeros(hidden, sum(self._right_sizes)))
-        self.vector = nn.Parameter(torch.zeros(hidden, sum(vectors)))
+        self.left = nn.Parameter(torch.empty(hidden, sum(self._left_sizes), **factory))
+        self.right = nn.Parameter(
+            torch.empty(hidden, sum(self._right_sizes), **factory)
+        )
+        self.vector = nn.Parameter(torch.empty(hidden, sum(vectors), **factory))
+        if self.left.device.type != "meta":
+            self.reset_parameters(generator)
+
+    def reset_corrections(self, generator: torch.Generator | None) -> None:
+        # f's layer as nn.Linear(1, hidden) initialises itself (bound 1/sqrt(1)).
+        linear = self.features[0]
+        nn.init.uniform_(linear.weight, -1.0, 1.0, generator=generator)
+        nn.init.uniform_(linear.bias, -1.0, 1.0, generator=generator)
+        nn.init.normal_(self.left, generator=generator)
+        nn.init.zeros_(self.right)
+        nn.init.zeros_(self.vector)
 
     def forward(self, t: Tensor) -> list[LayerPosterior]:
         """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
@@ -169,18 +217,23 @@ class HyperVariationalMLP(nn.Module):
         Input size, hidden sizes and output size.
     activation : str
         Hidden activation, one of :data:`ACTIVATIONS`.
-    generator : {"linear", "lowrank"}
+    hypernet : {"linear", "lowrank"}
         The hypernetwork: :class:`LinearGenerator` or :class:`LowRankGenerator`.
     complexity_range : (float, float)
         The interval of ``λ`` the encoder maps onto ``[0, 1]``.
-    complexity_scale : {"log", "linear"}
-        Scale of the encoder.
+    complexity_sampling : {"loguniform", "uniform"}
+        Scale of the encoder: ``λ`` drawn uniformly on this scale.
     rank, hidden : int
         Rank and hidden units of the low-rank generator.
     prior_mean, prior_variance : float
         The Gaussian prior of every parameter.
     init_log_std : float
         Initial posterior log-std of the generated networks.
+    generator : torch.Generator, optional
+        Source of the initial parameters; torch's global generator when None.
+    device, dtype : optional
+        Where and how the parameters are created; on the ``"meta"`` device
+        nothing is initialised.
     """
 
     def __init__(
@@ -188,29 +241,47 @@ class HyperVariationalMLP(nn.Module):
         layer_sizes: Sequence[int],
         activation: str = "relu",
         *,
-        generator: str = "linear",
+        hypernet: str = "linear",
         complexity_range: tuple[float, float] = (1e-3, 100.0),
-        complexity_scale: str = "log",
+        complexity_sampling: str = "loguniform",
         rank: int = 1,
         hidden: int = 50,
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
+        generator: torch.Generator | None = None,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
+        factory = {"device": device, "dtype": dtype}
         self.layer_sizes = tuple(layer_sizes)
         self.activation = activation
         self._activation = ACTIVATIONS[activation]
         self.prior_mean, self.prior_variance = prior_mean, prior_variance
-        self.encoder = ComplexityEncoder(*complexity_range, scale=complexity_scale)
-        if generator == "linear":
-            self.generator = LinearGenerator(layer_sizes, init_log_std)
-        elif generator == "lowrank":
-            self.generator = LowRankGenerator(layer_sizes, rank, hidden, init_log_std)
+        self.encoder = ComplexityEncoder(
+            *complexity_range, sampling=complexity_sampling
+        )
+        init = {"generator": generator, **factory}
+        if hypernet == "linear":
+            self.hypernet = LinearGenerator(layer_sizes, init_log_std, **init)
+        elif hypernet == "lowrank":
+            self.hypernet = LowRankGenerator(
+                layer_sizes, rank, hidden, init_log_std, **init
+            )
         else:
-            raise ValueError(f"unknown generator {generator!r}")
+            raise ValueError(f"unknown hypernet {hypernet!r}")
         for index, (n_in, n_out) in enumerate(pairwise(layer_sizes)):
-            self.register_buffer(f"weight_mask_{index}", torch.ones(n_out, n_in))
+            self.register_buffer(
+                f"weight_mask_{index}", torch.ones(n_out, n_in, **factory)
+            )
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Initialise the hypernetwork afresh; nothing pruned."""
+        self.hypernet.reset_parameters(generator)
+        with torch.no_grad():
+            for mask in self.weight_masks:
+                mask.fill_(1.0)
 
     @property
     def weight_masks(self) -> list[Tensor]:
@@ -221,15 +292,21 @@ class HyperVariationalMLP(nn.Module):
 
     def generate(self, complexity: Tensor) -> list[LayerPosterior]:
         """Unmasked parameters for complexities of shape ``(S,)``, stacked."""
-        return self.generator(self.encoder.encode(complexity))
+        dtype = self.weight_masks[0].dtype
+        return self.hypernet(self.encoder.encode(complexity.to(dtype)))
 
     def forward(
-        self, x: Tensor, complexity: Tensor, sample: bool | None = None
+        self,
+        x: Tensor,
+        complexity: Tensor,
+        sample: bool | None = None,
+        generator: torch.Generator | None = None,
     ) -> tuple[Tensor, Tensor]:
         """Logits ``(S, B, n_out)`` for inputs ``(S, B, n_in)``, and KL ``(S,)``.
 
         Row block ``s`` of ``x`` goes through the network generated for
-        ``complexity[s]``; the generator runs once for all ``S`` draws.
+        ``complexity[s]``; the hypernetwork runs once for all ``S`` draws.
+        Posterior noise comes from ``generator`` (torch's global one when None).
         """
         sample = self.training if sample is None else sample
         posteriors = self.generate(complexity)
@@ -247,23 +324,30 @@ class HyperVariationalMLP(nn.Module):
                 prior_mean=self.prior_mean,
                 prior_variance=self.prior_variance,
                 sample=sample,
+                generator=generator,
             )
             kl = kl + layer_kl
         return x, kl
 
     @torch.no_grad()
     def export(self, complexity: float) -> VariationalMLP:
-        """The :class:`VariationalMLP` generated for one ``λ``, masks included."""
-        device = self.weight_masks[0].device
-        posteriors = self.generate(torch.tensor([float(complexity)], device=device))
+        """The :class:`VariationalMLP` generated for one ``λ``, masks included.
+
+        Built without random initialisation, so torch's random state is left
+        alone.
+        """
+        mask = self.weight_masks[0]
+        posteriors = self.generate(torch.tensor([float(complexity)]).to(mask.device))
         mlp = VariationalMLP(
             self.layer_sizes,
             self.activation,
             prior_mean=self.prior_mean,
             prior_variance=self.prior_variance,
-        ).to(device)
+            device="meta",
+            dtype=mask.dtype,
+        ).to_empty(device=mask.device)
         for layer, posterior, mask in zip(mlp.layers, posteriors, self.weight_masks):
             for name, value in zip(LayerPosterior._fields, posterior):
                 getattr(layer, name).copy_(value[0])
             layer.weight_mask.copy_(mask)
-        return mlp
+        return mlp.train(self.training)

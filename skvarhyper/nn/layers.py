@@ -8,6 +8,25 @@ from torch import Tensor, nn
 from .functional import INIT_LOG_STD, posterior_kl, variational_linear
 
 
+@torch.no_grad()
+def reset_posterior_(
+    weight_mean: Tensor,
+    weight_log_std: Tensor,
+    bias_mean: Tensor,
+    bias_log_std: Tensor,
+    init_log_std: float = INIT_LOG_STD,
+    generator: torch.Generator | None = None,
+) -> None:
+    """Initialise one layer's posterior in place: means as PyTorch's ``nn.Linear``
+    (uniform in ``±1/sqrt(in_features)``, drawn from ``generator``), log-stds
+    constant."""
+    bound = 1.0 / math.sqrt(weight_mean.shape[-1])
+    nn.init.uniform_(weight_mean, -bound, bound, generator=generator)
+    nn.init.uniform_(bias_mean, -bound, bound, generator=generator)
+    nn.init.constant_(weight_log_std, init_log_std)
+    nn.init.constant_(bias_log_std, init_log_std)
+
+
 class VariationalLinear(nn.Module):
     """Linear layer with a factorised Gaussian posterior over weights and biases.
 
@@ -23,6 +42,11 @@ class VariationalLinear(nn.Module):
         The Gaussian prior ``N(prior_mean, prior_variance)`` of every parameter.
     init_log_std : float
         Initial posterior log-std.
+    generator : torch.Generator, optional
+        Source of the initial means; torch's global generator when None.
+    device, dtype : optional
+        Where and how the parameters are created, as for ``nn.Linear``; on the
+        ``"meta"`` device nothing is initialised.
     """
 
     def __init__(
@@ -33,29 +57,45 @@ class VariationalLinear(nn.Module):
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
+        generator: torch.Generator | None = None,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
+        factory = {"device": device, "dtype": dtype}
         self.in_features = in_features
         self.out_features = out_features
         self.prior_mean = prior_mean
         self.prior_variance = prior_variance
-        self.weight_mean = nn.Parameter(torch.empty(out_features, in_features))
-        self.weight_log_std = nn.Parameter(torch.empty(out_features, in_features))
-        self.bias_mean = nn.Parameter(torch.empty(out_features))
-        self.bias_log_std = nn.Parameter(torch.empty(out_features))
-        self.register_buffer("weight_mask", torch.ones(out_features, in_features))
-        self.reset_parameters(init_log_std)
+        self.init_log_std = init_log_std
+        shape = (out_features, in_features)
+        self.weight_mean = nn.Parameter(torch.empty(shape, **factory))
+        self.weight_log_std = nn.Parameter(torch.empty(shape, **factory))
+        self.bias_mean = nn.Parameter(torch.empty(out_features, **factory))
+        self.bias_log_std = nn.Parameter(torch.empty(out_features, **factory))
+        self.register_buffer("weight_mask", torch.ones(shape, **factory))
+        if self.weight_mean.device.type != "meta":
+            self.reset_parameters(generator)
 
-    def reset_parameters(self, init_log_std: float = INIT_LOG_STD) -> None:
-        """Means as PyTorch's ``nn.Linear``; log-stds constant."""
-        bound = 1.0 / math.sqrt(self.in_features)
-        nn.init.uniform_(self.weight_mean, -bound, bound)
-        nn.init.uniform_(self.bias_mean, -bound, bound)
-        nn.init.constant_(self.weight_log_std, init_log_std)
-        nn.init.constant_(self.bias_log_std, init_log_std)
-        self.weight_mask.fill_(1.0)
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Means as PyTorch's ``nn.Linear``, log-stds constant, nothing pruned."""
+        reset_posterior_(
+            self.weight_mean,
+            self.weight_log_std,
+            self.bias_mean,
+            self.bias_log_std,
+            self.init_log_std,
+            generator,
+        )
+        with torch.no_grad():
+            self.weight_mask.fill_(1.0)
 
-    def forward(self, x: Tensor, sample: bool | None = None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        sample: bool | None = None,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
         return variational_linear(
             x,
             self.weight_mean,
@@ -64,6 +104,7 @@ class VariationalLinear(nn.Module):
             self.bias_log_std,
             weight_mask=self.weight_mask,
             sample=self.training if sample is None else sample,
+            generator=generator,
         )
 
     def kl(self) -> Tensor:

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from itertools import pairwise
 
+import torch
 from torch import Tensor, nn
 
 from .functional import ACTIVATIONS, INIT_LOG_STD
@@ -22,6 +23,11 @@ class VariationalMLP(nn.Module):
         The Gaussian prior of every parameter.
     init_log_std : float
         Initial posterior log-std.
+    generator : torch.Generator, optional
+        Source of the initial means; torch's global generator when None.
+    device, dtype : optional
+        Where and how the parameters are created; on the ``"meta"`` device
+        nothing is initialised (see :meth:`reset_parameters`).
     """
 
     def __init__(
@@ -32,8 +38,12 @@ class VariationalMLP(nn.Module):
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
+        generator: torch.Generator | None = None,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
+        self.layer_sizes = tuple(layer_sizes)
         self.activation = activation
         self._activation = ACTIVATIONS[activation]
         self.layers = nn.ModuleList(
@@ -43,16 +53,32 @@ class VariationalMLP(nn.Module):
                 prior_mean=prior_mean,
                 prior_variance=prior_variance,
                 init_log_std=init_log_std,
+                generator=generator,
+                device=device,
+                dtype=dtype,
             )
             for n_in, n_out in pairwise(layer_sizes)
         )
 
-    def forward(self, x: Tensor, sample: bool | None = None) -> Tensor:
-        """Logits; sampled in training mode (or ``sample=True``), else the mean."""
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Initialise every layer afresh (means drawn from ``generator``)."""
+        for layer in self.layers:
+            layer.reset_parameters(generator)
+
+    def forward(
+        self,
+        x: Tensor,
+        sample: bool | None = None,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
+        """Logits; sampled in training mode (or ``sample=True``), else the mean.
+
+        Posterior noise comes from ``generator`` (torch's global one when None).
+        """
         *hidden, last = self.layers
         for layer in hidden:
-            x = self._activation(layer(x, sample))
-        return last(x, sample)
+            x = self._activation(layer(x, sample, generator))
+        return last(x, sample, generator)
 
     def kl(self) -> Tensor:
         """KL divergence of the whole posterior from the prior."""
@@ -69,3 +95,9 @@ class VariationalMLP(nn.Module):
     def weight_masks(self) -> list[Tensor]:
         """The pruning mask buffer of every weight matrix (1 kept, 0 pruned)."""
         return [layer.weight_mask for layer in self.layers]
+
+    @property
+    def prior(self) -> tuple[float, float]:
+        """``(prior_mean, prior_variance)`` shared by every layer."""
+        first = self.layers[0]
+        return first.prior_mean, first.prior_variance

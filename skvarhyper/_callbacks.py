@@ -1,0 +1,113 @@
+"""skorch callbacks of the training loop: the divergence guard and the
+checkpoint of one fit."""
+
+import copy
+import json
+import math
+import warnings
+from pathlib import Path
+
+from skorch.callbacks import Callback, Checkpoint
+
+FINGERPRINT_FILE = "fit.json"
+
+
+class DivergenceGuard(Callback):
+    """Stops training when a batch's loss is not finite.
+
+    Parameters
+    ----------
+    action : {"raise", "warn"}, default="raise"
+        ``"raise"`` stops with a ``ValueError`` that names the likely causes;
+        ``"warn"`` restores the parameters of the last epoch that ended finite,
+        warns, and stops training as if interrupted.
+    """
+
+    def __init__(self, action="raise"):
+        self.action = action
+
+    def initialize(self):
+        self.last_finite_ = None
+        return self
+
+    def _snapshot(self, net):
+        if self.action == "warn":
+            self.last_finite_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_train_begin(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if loss is None or math.isfinite(loss.item()):
+            return
+        epoch = len(net.history)
+        message = (
+            f"training diverged: the loss became {loss.item()} in epoch {epoch}. "
+            "The learning rate (lr) may be too large, or the input unscaled "
+            "(standardise X, e.g. with StandardScaler)."
+        )
+        if self.action == "raise":
+            raise ValueError(message)
+        if self.last_finite_ is not None:
+            net.module_.load_state_dict(self.last_finite_)
+        warnings.warn(
+            f"{message} Restored the parameters of the last finite epoch and "
+            "stopped training.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        raise KeyboardInterrupt
+
+
+class FitCheckpoint(Checkpoint):
+    """skorch's ``Checkpoint`` of every epoch into the directory of one fit.
+
+    The directory is named by the fit's fingerprint (a hash of the parameters
+    that change the fit and of the training data), so a later fit resumes
+    only the same model on the same data; any other fit gets a directory of
+    its own.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The directory given by the user.
+    fingerprint : str
+        Hash of the fit.
+    description : dict
+        What the fingerprint stands for, written to ``fit.json`` for people.
+    """
+
+    def __init__(self, root, fingerprint, description=None):
+        self.root = root
+        self.fingerprint = fingerprint
+        self.description = description
+        super().__init__(
+            monitor=None,
+            dirname=str(Path(root) / fingerprint),
+            f_criterion=None,
+            f_pickle=None,
+        )
+
+    def on_train_begin(self, net, **kwargs):
+        directory = Path(self.dirname)
+        directory.mkdir(parents=True, exist_ok=True)
+        info = {"fingerprint": self.fingerprint, "fit": self.description}
+        (directory / FINGERPRINT_FILE).write_text(json.dumps(info, default=repr))
+        super().on_train_begin(net, **kwargs)
+
+    def resume(self, net):
+        """Load the saved epochs of this fit into ``net``; return their count."""
+        if not Path(self.dirname, self.f_params).exists():
+            return 0
+        try:
+            net.load_params(checkpoint=self)
+        except Exception as exc:
+            raise ValueError(
+                f"the checkpoint of this fit in {self.dirname!r} cannot be read "
+                f"({type(exc).__name__}: {exc}); delete that directory to start "
+                "afresh."
+            ) from exc
+        return len(net.history)

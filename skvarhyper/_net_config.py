@@ -1,0 +1,57 @@
+"""The skorch net's configuration from an estimator's parameters: the one
+place where estimator parameters become net parameters."""
+
+import torch
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
+
+from ._callbacks import DivergenceGuard, FitCheckpoint
+from ._training import supports_fused
+from ._validation import check_device
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+def _callbacks(estimator, fingerprint, description):
+    callbacks = [
+        *(estimator.callbacks or []),
+        ("divergence_guard", DivergenceGuard(estimator.on_divergence)),
+    ]
+    if fingerprint is not None:
+        checkpoint = FitCheckpoint(estimator.checkpoint, fingerprint, description)
+        callbacks.append(("checkpoint", checkpoint))
+    if estimator.early_stopping:
+        stopping = EarlyStopping(patience=estimator.n_iter_no_change, load_best=True)
+        callbacks.append(("early_stopping", stopping))
+    if estimator.verbose >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks
+
+
+def net_parameters(estimator, n_train, valid_dataset, fingerprint, description):
+    """Keyword arguments of the skorch net that every estimator shares.
+
+    ``fingerprint`` (with its ``description``) names the checkpoint directory
+    of this fit; None for no checkpoint.
+    """
+    device = str(check_device(estimator.device))
+    optimizer = OPTIMIZERS[estimator.optimizer]
+    params = {
+        "complexity": estimator.complexity,
+        "n_train": n_train,
+        "optimizer": optimizer,
+        "lr": estimator.lr,
+        "max_epochs": estimator.max_epochs,
+        "batch_size": min(estimator.batch_size, n_train),
+        "train_split": None
+        if valid_dataset is None
+        else predefined_split(valid_dataset),
+        "callbacks": _callbacks(estimator, fingerprint, description),
+        "verbose": int(estimator.verbose),
+        "device": device,
+    }
+    if estimator.optimizer == "sgd":
+        params["optimizer__momentum"] = estimator.momentum
+    if supports_fused(optimizer, device):
+        params["optimizer__fused"] = True
+    return params

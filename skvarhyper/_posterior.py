@@ -1,0 +1,228 @@
+"""Prediction, pruning and evidence from the posterior of a fitted model."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from ._training import make_generator
+from ._validation import check_float32_finite
+from .nn.pruning import PRUNING_SCORES, pruning_masks
+
+PREDICT_BATCH_SIZE = 8192
+
+
+class PosteriorMixin:
+    """What a fitted variational classifier does with its posterior.
+
+    Needs ``net_`` (whose module holds the masks), ``_selected_module()``,
+    ``_mask_key()``, ``classes_`` and the pruning parameters.
+    """
+
+    def _batches(self, X):
+        """Float32 tensors of ``PREDICT_BATCH_SIZE`` rows of ``X`` on the device,
+        so that evaluation needs memory for one batch, not for a copy of ``X``."""
+        for start in range(0, X.shape[0], PREDICT_BATCH_SIZE):
+            chunk = X[start : start + PREDICT_BATCH_SIZE]
+            chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+            with np.errstate(over="ignore"):
+                chunk = np.ascontiguousarray(chunk, dtype=np.float32)
+            check_float32_finite(chunk)
+            yield torch.from_numpy(chunk).to(self.net_.device)
+
+    # --- prediction -----------------------------------------------------------
+
+    def _sync_masks(self):
+        """Make the pruning masks match the current parameters: the one place
+        where masks change, and where caches derived from them are cleared."""
+        key = self._mask_key()
+        if self._mask_key_ == key:
+            return
+        masks = self.net_.module_.weight_masks
+        if self.prune_fraction == 0:
+            new_masks = [torch.ones_like(mask) for mask in masks]
+        else:
+            new_masks = pruning_masks(
+                self._selected_module().weight_posteriors(),
+                self.prune_fraction,
+                score=self.prune_score,
+                scope=self.prune_scope,
+            )
+        with torch.no_grad():
+            for mask, new_mask in zip(masks, new_masks):
+                mask.copy_(new_mask)
+        self._exported_ = {}
+        self._mask_key_ = key
+
+    def _check_fitted(self):
+        """Raise unless fitted and every parameter valid (``set_params`` does
+        not validate); bring the masks up to date."""
+        check_is_fitted(self)
+        self._validate_params()
+        self._sync_masks()
+
+    def _predict_generator(self):
+        """A generator of its own per call: reproducible posterior draws that
+        do not depend on other calls or threads."""
+        return make_generator(self._predict_seed_, self.net_.device)
+
+    def _predict_batches(self, X, n_samples):
+        """Class probabilities for validated ``X``, in batches."""
+        proba = np.empty((X.shape[0], len(self.classes_)))
+        module, generator = self._selected_module(), self._predict_generator()
+        start = 0
+        with torch.inference_mode():
+            for batch in self._batches(X):
+                if n_samples == 0:
+                    batch_proba = torch.softmax(module(batch, sample=False), dim=-1)
+                else:
+                    batch_proba = sum(
+                        torch.softmax(module(batch, True, generator), dim=-1)
+                        for _ in range(n_samples)
+                    )
+                proba[start : start + len(batch)] = batch_proba.cpu().numpy()
+                start += len(batch)
+        if not np.isfinite(proba).all():
+            raise ValueError(
+                "the model's predicted probabilities are not finite, so no class "
+                "can be predicted; its parameters or the input overflow float32."
+            )
+        # float32 softmax sums are off by ~1e-7; exact sums matter to metrics.
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict_proba(self, X):
+        """Class probabilities under the posterior.
+
+        With ``n_mc_samples=0`` the network's weights are the posterior means
+        of the unpruned weights; otherwise probabilities are averaged over
+        ``n_mc_samples`` draws from the posterior (reproducible for a fixed
+        ``random_state``, and the same from any thread).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in the order of ``classes_``.
+        """
+        self._check_fitted()
+        X, _ = self._validate_arrays(X)
+        return self._predict_batches(X, self.n_mc_samples)
+
+    def predict(self, X):
+        """Most probable class labels.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # --- pruning and evidence -------------------------------------------------
+
+    @validate_params(
+        {
+            "fraction": [Interval(Real, 0, 1, closed="both")],
+            "score": [StrOptions(set(PRUNING_SCORES)), None],
+            "scope": [StrOptions({"global", "layer"}), None],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def prune(self, fraction, *, score=None, scope=None):
+        """Prune a fraction of the weights by a mask; the means are kept.
+
+        The weights are ranked over the whole network (or per layer) and the
+        lowest ``fraction`` of them are zeroed in every later prediction. The
+        posterior itself is left intact, so ``prune(0.9)`` then ``prune(0.5)``
+        gives the 0.5 model and ``prune(0.0)`` the unpruned one. Sets
+        ``prune_fraction`` (and ``prune_score``/``prune_scope`` when given).
+
+        Parameters
+        ----------
+        fraction : float
+            Fraction of weights to remove, in ``[0, 1]``.
+        score : {"snr", "magnitude"}, default=None
+            Ranking criterion; None keeps ``prune_score``.
+        scope : {"global", "layer"}, default=None
+            Ranking scope; None keeps ``prune_scope``.
+
+        Returns
+        -------
+        self : object
+            The pruned estimator.
+        """
+        check_is_fitted(self)
+        self.prune_fraction = fraction
+        if score is not None:
+            self.prune_score = score
+        if scope is not None:
+            self.prune_scope = scope
+        self._sync_masks()
+        return self
+
+    @property
+    def sparsity_(self):
+        """Fraction of the weights pruned now."""
+        self._check_fitted()
+        kept = sum(float(mask.sum()) for mask in self.net_.module_.weight_masks)
+        return 1.0 - kept / self.n_weights_
+
+    def evidence(self, X, y, *, n_mc_samples=20):
+        """Terms of the generalised evidence lower bound on ``(X, y)``.
+
+        ``ELBO = E_q[log p(y | X, w)] - complexity * KL(q || p)``, with the
+        expectation estimated from ``n_mc_samples`` draws of the local
+        reparameterisation (the posterior mean when 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        y : array-like of shape (n_samples,)
+            Labels from ``classes_``.
+        n_mc_samples : int, default=20
+            Monte-Carlo draws for the expected log-likelihood.
+
+        Returns
+        -------
+        evidence : dict
+            ``log_likelihood`` (summed over the samples), ``kl`` and ``elbo``.
+        """
+        self._check_fitted()
+        if not isinstance(n_mc_samples, Integral) or n_mc_samples < 0:
+            raise ValueError(
+                f"n_mc_samples must be an integer >= 0, got {n_mc_samples!r}."
+            )
+        X, y = self._validate_arrays(X, y)
+        codes = torch.from_numpy(self._fit_targets(y, first=False))
+        module, generator = self._selected_module(), self._predict_generator()
+        draws, total = max(n_mc_samples, 1), 0.0
+        with torch.inference_mode():
+            for batch, batch_codes in zip(
+                self._batches(X), codes.split(PREDICT_BATCH_SIZE)
+            ):
+                for _ in range(draws):
+                    logits = module(batch, n_mc_samples > 0, generator).cpu()
+                    log_proba = torch.log_softmax(logits.double(), dim=-1)
+                    total += float(log_proba.gather(1, batch_codes[:, None]).sum())
+            kl = float(module.kl())
+        log_likelihood = total / draws
+        return {
+            "log_likelihood": log_likelihood,
+            "kl": kl,
+            "elbo": log_likelihood - self.complexity * kl,
+        }
