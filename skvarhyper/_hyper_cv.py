@@ -12,7 +12,8 @@ from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._hyper import HyperVariationalClassifier, complexity_grid
+from ._hyper import HyperVariationalClassifier
+from ._hyper_selection import complexity_grid
 from .path import check_fractions, pruning_curve
 
 _SELECTED = ("complexity", "prune_fraction")

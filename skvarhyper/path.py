@@ -8,7 +8,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseVariationalClassifier
-from ._hyper import complexity_grid
+from ._hyper_selection import complexity_grid
 
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 """Pruned fractions of :func:`pruning_curve` and ``skvarhyper reproduce``."""
