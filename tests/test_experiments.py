@@ -1,8 +1,10 @@
+import builtins
 import itertools
 import json
 import subprocess
 import sys
 import urllib.error
+import warnings
 
 import numpy as np
 import pytest
@@ -247,6 +249,83 @@ def test_labels_that_pass_the_check_can_be_split(n_classes):
         for seed in range(5):
             (_, y_train), _, _ = _split(X, y, seed)
             assert len(np.unique(y_train)) == n_classes
+
+
+@pytest.fixture
+def no_pandas(monkeypatch):
+    """``import pandas`` fails, as where the optional dependency is missing."""
+    real_import = builtins.__import__
+
+    def block_pandas(name, *args, **kwargs):
+        if name.split(".")[0] == "pandas":
+            raise ModuleNotFoundError("No module named 'pandas'", name="pandas")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", block_pandas)
+
+
+def test_openml_download_is_attempted(capsys, monkeypatch):
+    # fetch_openml's own parameter checks pass; the (missing) network fails.
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr("sklearn.datasets._openml.urlopen", offline)
+    with warnings.catch_warnings():
+        # fetch_openml warns before it retries: a second line on stderr.
+        warnings.simplefilter("error")
+        message = _run_error(capsys, "--dataset", "openml:iris")
+    assert "URLError" in message and "internet access" in message
+
+
+def test_csv_without_pandas_says_how_to_install_it(capsys, tmp_path, no_pandas):
+    path = _labelled_csv(tmp_path, ["a", "b"] * 10)
+    assert 'pip install "skvarhyper[experiments]"' in _run_error(
+        capsys, "--dataset", path
+    )
+
+
+def test_openml_without_pandas_says_how_to_install_it(capsys, no_pandas):
+    message = _run_error(capsys, "--dataset", "openml:iris")
+    assert 'pip install "skvarhyper[experiments]"' in message
+
+
+@pytest.mark.parametrize("name", ["digits", "wine", "breast_cancer", "iris"])
+def test_bundled_datasets_need_no_pandas(no_pandas, name):
+    data = load_dataset(name)
+    assert data.X.dtype == float and len(data.y) == len(data.X)
+
+
+NO_PANDAS = """
+import sys
+from importlib.abc import Loader, MetaPathFinder
+from importlib.machinery import ModuleSpec
+
+class NoPandas(MetaPathFinder, Loader):
+    # Importing pandas fails as if it were not installed.
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "pandas":
+            return ModuleSpec(name, self)
+
+    def create_module(self, spec):
+        raise ModuleNotFoundError(f"No module named {spec.name!r}", name=spec.name)
+
+sys.meta_path.insert(0, NoPandas())
+from skvarhyper.experiments.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_run_on_a_bundled_dataset_needs_no_pandas(tmp_path):
+    args = ["--dataset", "iris", "--complexities", "0,1", "--restarts", "1"]
+    args += ["--methods", "variational,deterministic", "--max-epochs", "1"]
+    args += ["--fractions", "0,50", "--hidden", "4", "-q", "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-c", NO_PANDAS, "reproduce", *args],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "report.md").exists()
 
 
 def test_out_is_an_existing_file(capsys, tmp_path, no_training):

@@ -1,5 +1,6 @@
 """Data sets for the experiments: bundled ones, CSV files and OpenML."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,9 @@ def load_dataset(name, *, target=None):
     name : str
         ``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"iris"`` (bundled with
         scikit-learn), a path to a CSV file with a header row, or
-        ``"openml:NAME"`` (needs internet access).
+        ``"openml:NAME"`` (needs internet access). CSV files and OpenML need
+        pandas (``pip install "skvarhyper[experiments]"``); the bundled data
+        sets do not.
     target : str, default=None
         The label column of a CSV file; None takes the last column.
 
@@ -40,7 +43,7 @@ def load_dataset(name, *, target=None):
     DatasetError
         If the data set is unknown, unreadable, has no such target column,
         has a non-numeric feature column or missing values, or cannot be
-        downloaded.
+        downloaded, or if pandas is needed but not installed.
     """
     if name in BUNDLED:
         X, y = BUNDLED[name](return_X_y=True)
@@ -55,9 +58,20 @@ def load_dataset(name, *, target=None):
     )
 
 
-def _frame_to_data(frame, target, name):
-    import pandas as pd
+def _import_pandas(purpose):
+    """pandas, or a DatasetError saying how to install it."""
+    try:
+        import pandas
+    except ImportError:
+        raise DatasetError(
+            f"{purpose} needs pandas, an optional dependency: "
+            'pip install "skvarhyper[experiments]"'
+        ) from None
+    return pandas
 
+
+def _frame_to_data(frame, target, name):
+    pd = _import_pandas(f"loading {name}")
     if target is None:
         target = frame.columns[-1]
     if target not in frame.columns:
@@ -94,8 +108,7 @@ def _frame_to_data(frame, target, name):
 
 
 def _load_csv(path, target):
-    import pandas as pd
-
+    pd = _import_pandas("reading a CSV file")
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:
@@ -109,8 +122,11 @@ def _load_csv(path, target):
 
 
 def _load_openml(name, target):
+    _import_pandas("openml:NAME")
     try:
-        bunch = datasets.fetch_openml(name, as_frame=True, n_retries=1, delay=0.0)
+        with warnings.catch_warnings():  # its retries warn: keep stderr one line
+            warnings.simplefilter("ignore")
+            bunch = datasets.fetch_openml(name, as_frame=True, n_retries=1, delay=0.1)
     except Exception as exc:  # any network or lookup failure ends in one line
         raise DatasetError(
             f"openml:{name} could not be downloaded ({type(exc).__name__}); it "
