@@ -253,7 +253,9 @@ class BaseVariationalClassifier(
         """Load ``previous``'s network, masks and history into ``net``, and its
         optimiser state when asked, keeping ``net``'s hyperparameters."""
         net.module_.load_state_dict(previous.module_.state_dict())
-        net.history = copy.deepcopy(previous.history)
+        # Shared, not copied: training only appends epochs, which a failed
+        # call's transaction removes again.
+        net.history = previous.history
         if not keep_optimizer or type(net.optimizer_) is not type(previous.optimizer_):
             return
         settings = [

@@ -16,14 +16,18 @@ def transaction(estimator):
     """Leave ``estimator`` exactly as it was if the block raises.
 
     Fits never change the objects that the estimator's state refers to (a
-    continuing fit trains a new net loaded from the old one), so restoring
-    the attributes and the state of the estimator's random generator restores
-    everything: network, optimiser state, masks, history and random state. A
-    :class:`FitInterrupted` passes through: the block kept a usable model.
+    continuing fit trains a new net loaded from the old one) except the
+    history, to which they only append epochs. So restoring the attributes,
+    the history's length and the state of the estimator's random generator
+    restores everything: network, optimiser state, masks, history and random
+    state. A :class:`FitInterrupted` passes through: the block kept a usable
+    model.
     """
     attributes = dict(estimator.__dict__)
     rng = attributes.get("_rng")
     rng_state = rng.get_state() if isinstance(rng, np.random.RandomState) else None
+    net = attributes.get("net_")
+    n_epochs = None if net is None else len(net.history)
     try:
         yield
     except FitInterrupted:
@@ -33,6 +37,8 @@ def transaction(estimator):
         estimator.__dict__.update(attributes)
         if rng_state is not None:
             rng.set_state(rng_state)
+        if n_epochs is not None:
+            del net.history[n_epochs:]
         raise
 
 
