@@ -6,6 +6,8 @@ import sys
 import urllib.error
 import warnings
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
@@ -14,7 +16,7 @@ from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 from skvarhyper.experiments import METHODS, load_dataset, reproduce, write_report
 from skvarhyper.experiments._checks import check_labels
 from skvarhyper.experiments.cli import main
-from skvarhyper.experiments.report import render_report
+from skvarhyper.experiments.report import render_report, write_figures
 from skvarhyper.experiments.reproduce import _split
 
 TINY = [
@@ -370,3 +372,47 @@ def test_python_dash_m_entry_point():
     )
     assert done.returncode == 2
     assert done.stderr.strip().startswith("skvarhyper: error: unknown dataset")
+
+
+def _fake_results(methods=METHODS, complexities=(0.0, 0.1, 1.0)):
+    """Results shaped as reproduce's, without training anything."""
+    rng = np.random.RandomState(0)
+    fractions = [0.0, 0.5, 0.9]
+    shape = (2, len(complexities), len(fractions))
+    return {
+        "dataset": "fake",
+        "n_samples": 100,
+        "n_features": 4,
+        "n_classes": 3,
+        "complexities": list(complexities),
+        "fractions": fractions,
+        "settings": {
+            "restarts": 2,
+            "max_epochs": 1,
+            "hidden": [4],
+            "finetune_epochs": 1,
+            "hypernetwork_complexity_range": [0.01, 10.0],
+        },
+        "methods": {
+            name: {
+                "accuracy": rng.uniform(0.5, 1, shape).tolist(),
+                "validation_accuracy": rng.uniform(0.5, 1, shape).tolist(),
+                "fit_seconds": [1.0, 2.0],
+                "pruned_by": "snr",
+            }
+            for name in methods
+        },
+    }
+
+
+def test_write_figures_leaves_the_matplotlib_backend_alone(tmp_path):
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # a backend of the user's that is not Agg
+    try:
+        open_figures = plt.get_fignums()
+        paths = write_figures(_fake_results(), tmp_path)
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == open_figures
+    finally:
+        matplotlib.use(before)
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in paths)

@@ -5,98 +5,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting import ComplexityPathDisplay, PruningCurveDisplay
+from ._figures import LABELS, write_figures
+from ._figures import accuracy as _accuracy
+
+__all__ = [
+    "LABELS",
+    "check_conclusions",
+    "render_report",
+    "write_figures",
+    "write_report",
+]
 
 REPORT_FRACTIONS = (0.0, 0.5, 0.8, 0.9, 0.95)
-LABELS = {
-    "variational": "variational (one model per λ)",
-    "hyper_linear": "hypernetwork, linear",
-    "hyper_lowrank": "hypernetwork, low-rank",
-    "hyper_linear_finetuned": "hypernetwork, linear, fine-tuned",
-    "hyper_lowrank_finetuned": "hypernetwork, low-rank, fine-tuned",
-    "deterministic": "deterministic MLP, L2 = λ, magnitude pruning",
-}
-
-
-def _accuracy(results, method):
-    return np.asarray(results["methods"][method]["accuracy"])
 
 
 def _fraction_index(results, fraction):
     fractions = np.asarray(results["fractions"])
     matches = np.flatnonzero(np.isclose(fractions, fraction))
     return int(matches[0]) if matches.size else None
-
-
-def write_figures(results, out):
-    """One pruning-curve figure per method, the surfaces, and the cost chart."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = Path(out)
-    written = []
-    complexities = np.asarray(results["complexities"])
-    fractions = np.asarray(results["fractions"])
-    methods = list(results["methods"])
-    for method in methods:
-        display = PruningCurveDisplay(
-            fractions=fractions,
-            scores=_accuracy(results, method),
-            complexities=complexities,
-            estimator_name=f"{results['dataset']}: {LABELS.get(method, method)}",
-        ).plot()
-        path = out / f"pruning_{method}.png"
-        display.figure_.savefig(path, dpi=120)
-        plt.close(display.figure_)
-        written.append(path)
-
-    n_columns = min(3, len(methods))
-    n_rows = int(np.ceil(len(methods) / n_columns))
-    fig, axes = plt.subplots(
-        n_rows,
-        n_columns,
-        figsize=(5.2 * n_columns, 4.0 * n_rows),
-        layout="constrained",
-        squeeze=False,
-    )
-    for ax, method in zip(axes.flat, methods):
-        ComplexityPathDisplay(
-            complexities=complexities,
-            fractions=fractions,
-            scores=_accuracy(results, method),
-        ).plot(ax=ax, legend=False)
-        ax.set_title(LABELS.get(method, method), fontsize="medium")
-    for ax in axes.flat[len(methods) :]:
-        ax.remove()
-    fig.suptitle(
-        f"{results['dataset']}: test accuracy over λ and the fraction pruned; "
-        "white line: the best λ of each fraction"
-    )
-    path = out / "complexity_surfaces.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
-
-    seconds = np.asarray([results["methods"][m]["fit_seconds"] for m in methods])
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(methods) + 1.5), layout="constrained")
-    ax.barh(
-        [LABELS.get(m, m) for m in methods],
-        seconds.mean(1),
-        xerr=seconds.std(1),
-        color="0.55",
-        edgecolor="black",
-    )
-    ax.invert_yaxis()
-    ax.set_xlabel(f"Training time for all {len(complexities)} values of λ (s)")
-    fig.suptitle(f"{results['dataset']}: compute cost (mean ± std over restarts)")
-    ax.grid(axis="x", alpha=0.3)
-    path = out / "compute_cost.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    written.append(path)
-    return written
 
 
 def _cell(values):

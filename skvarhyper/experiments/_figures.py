@@ -1,0 +1,125 @@
+"""The figures of a run, drawn on Figure objects of their own.
+
+No pyplot: the figures never touch the user's backend or pyplot's list of
+open figures, and ``savefig`` renders PNG files with Agg on any machine,
+headless or not.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from ..plotting import ComplexityPathDisplay, PruningCurveDisplay
+
+DPI = 120
+LABELS = {
+    "variational": "variational (one model per λ)",
+    "hyper_linear": "hypernetwork, linear",
+    "hyper_lowrank": "hypernetwork, low-rank",
+    "hyper_linear_finetuned": "hypernetwork, linear, fine-tuned",
+    "hyper_lowrank_finetuned": "hypernetwork, low-rank, fine-tuned",
+    "deterministic": "deterministic MLP, L2 = λ, magnitude pruning",
+}
+
+
+def label(method):
+    """The name of ``method`` in figures and the report."""
+    return LABELS.get(method, method)
+
+
+def accuracy(results, method):
+    """Test accuracy of ``method`` as (restarts, complexities, fractions)."""
+    return np.asarray(results["methods"][method]["accuracy"])
+
+
+def _figure(**kwargs):
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **kwargs)
+
+
+def _save(fig, path):
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
+def write_pruning_figures(results, out):
+    """One pruning-curve figure per method; returns the paths written."""
+    written = []
+    for method in results["methods"]:
+        fig = _figure(figsize=(6, 4))
+        PruningCurveDisplay(
+            fractions=results["fractions"],
+            scores=accuracy(results, method),
+            complexities=results["complexities"],
+            estimator_name=f"{results['dataset']}: {label(method)}",
+        ).plot(ax=fig.subplots())
+        written.append(_save(fig, Path(out) / f"pruning_{method}.png"))
+    return written
+
+
+def write_surfaces(results, out):
+    """Every method's accuracy over λ × fraction, side by side."""
+    methods = list(results["methods"])
+    n_columns = min(3, len(methods))
+    n_rows = int(np.ceil(len(methods) / n_columns))
+    fig = _figure(figsize=(5.2 * n_columns, 4.0 * n_rows))
+    axes = fig.subplots(n_rows, n_columns, squeeze=False)
+    for ax, method in zip(axes.flat, methods):
+        ComplexityPathDisplay(
+            complexities=results["complexities"],
+            fractions=results["fractions"],
+            scores=accuracy(results, method),
+        ).plot(ax=ax, legend=False)
+        ax.set_title(label(method), fontsize="medium")
+    for ax in axes.flat[len(methods) :]:
+        ax.remove()
+    fig.suptitle(
+        f"{results['dataset']}: test accuracy over λ and the fraction pruned; "
+        "white line: the best λ of each fraction"
+    )
+    return _save(fig, Path(out) / "complexity_surfaces.png")
+
+
+def write_cost_chart(results, out):
+    """Training time of each method for the whole λ grid, as bars."""
+    methods = list(results["methods"])
+    seconds = np.asarray([results["methods"][m]["fit_seconds"] for m in methods])
+    fig = _figure(figsize=(7, 0.6 * len(methods) + 1.5))
+    ax = fig.subplots()
+    ax.barh(
+        [label(m) for m in methods],
+        seconds.mean(1),
+        xerr=seconds.std(1),
+        color="0.55",
+        edgecolor="black",
+    )
+    ax.invert_yaxis()
+    n_complexities = len(results["complexities"])
+    ax.set_xlabel(f"Training time for all {n_complexities} values of λ (s)")
+    fig.suptitle(f"{results['dataset']}: compute cost (mean ± std over restarts)")
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, Path(out) / "compute_cost.png")
+
+
+def write_figures(results, out):
+    """Write every figure of a run into the directory ``out``.
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`~skvarhyper.experiments.reproduce`.
+    out : str or path
+        An existing directory.
+
+    Returns
+    -------
+    paths : list of Path
+        The PNG files written: one pruning curve per method, the surfaces
+        and the compute cost.
+    """
+    return [
+        *write_pruning_figures(results, out),
+        write_surfaces(results, out),
+        write_cost_chart(results, out),
+    ]
