@@ -13,7 +13,13 @@ import pytest
 from sklearn.neural_network import MLPClassifier
 
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
-from skvarhyper.experiments import METHODS, load_dataset, reproduce, write_report
+from skvarhyper.experiments import (
+    METHODS,
+    check_conclusions,
+    load_dataset,
+    reproduce,
+    write_report,
+)
 from skvarhyper.experiments._checks import check_labels
 from skvarhyper.experiments.cli import main
 from skvarhyper.experiments.report import render_report, write_figures
@@ -416,3 +422,11 @@ def test_write_figures_leaves_the_matplotlib_backend_alone(tmp_path):
     finally:
         matplotlib.use(before)
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in paths)
+
+
+def test_conclusions_are_checked_only_where_measured():
+    every = check_conclusions(_fake_results())
+    assert len(every) == 8 and all(holds in (True, False) for _, holds, _ in every)
+    alone = check_conclusions(_fake_results(methods=["variational"]))
+    assert [holds is None for _, holds, _ in alone] == [False] + [True] * 7
+    assert "λ=0: " in alone[0][2]

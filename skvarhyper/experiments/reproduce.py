@@ -2,6 +2,8 @@
 
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ from ..path import DEFAULT_FRACTIONS, pruning_curve
 from ._checks import (
     HYPER_METHODS,
     METHODS,
+    SPLIT,
     THESIS_COMPLEXITIES,
     check_data,
     check_grids,
@@ -68,6 +71,149 @@ def _magnitude_pruned_scores(mlp, fractions, data):
 def _hyper_complexity(complexity, low):
     """λ = 0 is evaluated at the low end of a log-encoded hypernetwork's range."""
     return max(complexity, low)
+
+
+@dataclass
+class _Restart:
+    """What every method of one restart trains and evaluates on."""
+
+    train: tuple
+    valid: tuple
+    test: tuple
+    complexities: list
+    fractions: list
+    common: dict
+    seed: int
+    prefix: str
+    say: Callable
+
+
+@dataclass
+class _Outcome:
+    """One method's scores of one restart: a row per λ, a column per fraction."""
+
+    validation_accuracy: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    fit_seconds: float = 0.0
+
+    def add(self, valid_scores, test_scores, seconds):
+        self.validation_accuracy.extend(np.atleast_2d(valid_scores).tolist())
+        self.accuracy.extend(np.atleast_2d(test_scores).tolist())
+        self.fit_seconds += seconds
+
+
+def _timed(fit):
+    start = time.perf_counter()
+    model = fit()
+    return model, time.perf_counter() - start
+
+
+def _run_variational(run):
+    """One VariationalMLPClassifier per λ, pruned by SNR."""
+    outcome = _Outcome()
+    for complexity in run.complexities:
+        model, seconds = _timed(
+            lambda c=complexity: VariationalMLPClassifier(
+                complexity=c, random_state=run.seed, **run.common
+            ).fit(*run.train)
+        )
+        scores = _curves(model, None, run.fractions, run.valid, run.test)
+        outcome.add(*scores, seconds)
+        run.say(
+            f"[variational] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
+            f"test accuracy {scores[1][0][0]:.4f}"
+        )
+    return {"variational": outcome}
+
+
+def _run_hypernetwork(run, generator, complexity_range, methods, finetune_epochs):
+    """One hypernetwork for all λ, and the fine-tuned model of each λ if asked."""
+    name, tuned = f"hyper_{generator}", f"hyper_{generator}_finetuned"
+    hyper, seconds = _timed(
+        lambda: HyperVariationalClassifier(
+            hypernet=generator,
+            complexity_range=complexity_range,
+            random_state=run.seed,
+            **run.common,
+        ).fit(*run.train)
+    )
+    grid = [_hyper_complexity(c, complexity_range[0]) for c in run.complexities]
+    outcomes = {}
+    if name in methods:
+        outcomes[name] = _Outcome()
+        scores = _curves(hyper, grid, run.fractions, run.valid, run.test)
+        outcomes[name].add(*scores, seconds)
+        run.say(
+            f"[{name}] {run.prefix} all {len(grid)} λ: {seconds:.1f} s, "
+            f"test accuracy {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"
+        )
+    if tuned in methods:
+        outcomes[tuned] = _finetune(run, hyper, grid, tuned, finetune_epochs)
+        outcomes[tuned].fit_seconds += seconds
+    return outcomes
+
+
+def _finetune(run, hyper, grid, name, epochs):
+    """The hypernetwork's model of each λ, trained ``epochs`` more epochs."""
+    outcome = _Outcome()
+    for complexity in grid:
+
+        def fit(c=complexity):
+            model = hyper.to_variational(c)
+            model.set_params(warm_start=True, max_epochs=epochs)
+            return model.fit(*run.train)
+
+        model, seconds = _timed(fit)
+        scores = _curves(model, None, run.fractions, run.valid, run.test)
+        outcome.add(*scores, seconds)
+        run.say(
+            f"[{name}] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
+            f"test accuracy {scores[1][0][0]:.4f}"
+        )
+    return outcome
+
+
+def _run_deterministic(run):
+    """An MLPClassifier with L2 weight λ per λ, pruned by magnitude."""
+    outcome = _Outcome()
+    for complexity in run.complexities:
+
+        def fit(c=complexity):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return MLPClassifier(
+                    run.common["hidden_layer_sizes"],
+                    alpha=c,
+                    max_iter=run.common["max_epochs"],
+                    random_state=run.seed,
+                ).fit(*run.train)
+
+        mlp, seconds = _timed(fit)
+        valid_scores = _magnitude_pruned_scores(mlp, run.fractions, run.valid)
+        test_scores = _magnitude_pruned_scores(mlp, run.fractions, run.test)
+        outcome.add(valid_scores, test_scores, seconds)
+        run.say(
+            f"[deterministic] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
+            f"test accuracy {test_scores[0]:.4f}"
+        )
+    return {"deterministic": outcome}
+
+
+def _run_restart(run, methods, complexity_range, finetune_epochs):
+    """Every asked method trained and evaluated on one restart's split."""
+    outcomes = {}
+    if "variational" in methods:
+        outcomes.update(_run_variational(run))
+    for generator in ("linear", "lowrank"):
+        if {f"hyper_{generator}", f"hyper_{generator}_finetuned"} & set(methods):
+            outcomes.update(
+                _run_hypernetwork(
+                    run, generator, complexity_range, methods, finetune_epochs
+                )
+            )
+    if "deterministic" in methods:
+        outcomes.update(_run_deterministic(run))
+    return outcomes
 
 
 def reproduce(
@@ -154,105 +300,44 @@ def reproduce(
     X, y = check_data(X, y)
     hypernetworks = any(name in HYPER_METHODS for name in methods)
     complexity_range = hyper_complexity_range(complexities) if hypernetworks else None
-    say = progress or (lambda line: None)
-    results = {
-        name: {"accuracy": [], "validation_accuracy": [], "fit_seconds": []}
-        for name in methods
-    }
     common = {
         "hidden_layer_sizes": tuple(hidden),
         "max_epochs": max_epochs,
         "device": device,
     }
-
-    def record(name, valid_scores, test_scores, seconds):
-        results[name]["validation_accuracy"][-1].extend(np.atleast_2d(valid_scores))
-        results[name]["accuracy"][-1].extend(np.atleast_2d(test_scores))
-        results[name]["fit_seconds"][-1] += seconds
-
+    outcomes = {name: [] for name in methods}
     for restart in range(restarts):
-        run_seed = seed + restart
-        train, valid, test = _split(X, y, run_seed)
-        for name in methods:
-            results[name]["accuracy"].append([])
-            results[name]["validation_accuracy"].append([])
-            results[name]["fit_seconds"].append(0.0)
-        prefix = f"restart {restart + 1}/{restarts}"
+        run = _Restart(
+            *_split(X, y, seed + restart),
+            complexities=complexities,
+            fractions=fractions,
+            common=common,
+            seed=seed + restart,
+            prefix=f"restart {restart + 1}/{restarts}",
+            say=progress or (lambda line: None),
+        )
+        for name, outcome in _run_restart(
+            run, methods, complexity_range, finetune_epochs
+        ).items():
+            outcomes[name].append(outcome)
+    settings = {
+        "restarts": restarts,
+        "max_epochs": max_epochs,
+        "hidden": list(hidden),
+        "finetune_epochs": finetune_epochs,
+        "seed": seed,
+        "device": device,
+        "split": dict(SPLIT),
+        "hypernetwork_complexity_range": (
+            list(complexity_range) if hypernetworks else None
+        ),
+        "methods": list(methods),
+    }
+    return _results(X, y, dataset, complexities, fractions, settings, outcomes)
 
-        if "variational" in methods:
-            for complexity in complexities:
-                start = time.perf_counter()
-                model = VariationalMLPClassifier(
-                    complexity=complexity, random_state=run_seed, **common
-                ).fit(*train)
-                seconds = time.perf_counter() - start
-                scores = _curves(model, None, fractions, valid, test)
-                record("variational", *scores, seconds)
-                say(
-                    f"[variational] {prefix} λ={complexity:g}: {seconds:.1f} s, "
-                    f"test accuracy {scores[1][0][0]:.4f}"
-                )
 
-        for generator in ("linear", "lowrank"):
-            name = f"hyper_{generator}"
-            tuned = f"{name}_finetuned"
-            if name not in methods and tuned not in methods:
-                continue
-            start = time.perf_counter()
-            hyper = HyperVariationalClassifier(
-                hypernet=generator,
-                complexity_range=complexity_range,
-                random_state=run_seed,
-                **common,
-            ).fit(*train)
-            hyper_seconds = time.perf_counter() - start
-            grid = [_hyper_complexity(c, complexity_range[0]) for c in complexities]
-            if name in methods:
-                scores = _curves(hyper, grid, fractions, valid, test)
-                record(name, *scores, hyper_seconds)
-                say(
-                    f"[{name}] {prefix} all {len(grid)} λ: {hyper_seconds:.1f} s, "
-                    f"test accuracy {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"
-                )
-            if tuned in methods:
-                results[tuned]["fit_seconds"][-1] += hyper_seconds
-                for complexity in grid:
-                    start = time.perf_counter()
-                    model = hyper.to_variational(complexity)
-                    model.set_params(warm_start=True, max_epochs=finetune_epochs)
-                    model.fit(*train)
-                    seconds = time.perf_counter() - start
-                    scores = _curves(model, None, fractions, valid, test)
-                    record(tuned, *scores, seconds)
-                    say(
-                        f"[{tuned}] {prefix} λ={complexity:g}: {seconds:.1f} s, "
-                        f"test accuracy {scores[1][0][0]:.4f}"
-                    )
-
-        if "deterministic" in methods:
-            for complexity in complexities:
-                start = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    mlp = MLPClassifier(
-                        tuple(hidden),
-                        alpha=complexity,
-                        max_iter=max_epochs,
-                        random_state=run_seed,
-                    ).fit(*train)
-                seconds = time.perf_counter() - start
-                valid_scores = _magnitude_pruned_scores(mlp, fractions, valid)
-                test_scores = _magnitude_pruned_scores(mlp, fractions, test)
-                record("deterministic", valid_scores, test_scores, seconds)
-                say(
-                    f"[deterministic] {prefix} λ={complexity:g}: {seconds:.1f} s, "
-                    f"test accuracy {test_scores[0]:.4f}"
-                )
-
-    for name, result in results.items():
-        for key in ("accuracy", "validation_accuracy"):
-            result[key] = np.asarray(result[key]).tolist()
-        result["pruned_by"] = "magnitude" if name == "deterministic" else "snr"
+def _results(X, y, dataset, complexities, fractions, settings, outcomes):
+    """The JSON-ready dictionary that :func:`reproduce` returns."""
     return {
         "dataset": dataset,
         "n_samples": int(X.shape[0]),
@@ -260,18 +345,14 @@ def reproduce(
         "n_classes": len(np.unique(y)),
         "complexities": complexities,
         "fractions": fractions,
-        "settings": {
-            "restarts": restarts,
-            "max_epochs": max_epochs,
-            "hidden": list(hidden),
-            "finetune_epochs": finetune_epochs,
-            "seed": seed,
-            "device": device,
-            "split": {"train": 0.6, "validation": 0.2, "test": 0.2},
-            "hypernetwork_complexity_range": (
-                list(complexity_range) if hypernetworks else None
-            ),
-            "methods": list(methods),
+        "settings": settings,
+        "methods": {
+            name: {
+                "accuracy": [o.accuracy for o in runs],
+                "validation_accuracy": [o.validation_accuracy for o in runs],
+                "fit_seconds": [o.fit_seconds for o in runs],
+                "pruned_by": "magnitude" if name == "deterministic" else "snr",
+            }
+            for name, runs in outcomes.items()
         },
-        "methods": results,
     }

@@ -154,15 +154,41 @@ class PruningCurveDisplay:
         display : PruningCurveDisplay
             Itself, with ``ax_``, ``figure_`` and ``lines_`` set.
         """
-        import matplotlib.pyplot as plt
-
         if ax is None:
+            import matplotlib.pyplot as plt
+
             _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
         scale, ylabel = percent_axis(self.scores, self.score_name)
+        self._plot_lines(ax, scale, cmap, kwargs)
+        removed = 100 * self.fractions
+        ax.set_xlabel("Weights removed (%)")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(removed.min(), removed.max())
+        ax.grid(alpha=0.3)
+        title = name or self.estimator_name
+        if len(self.scores) > 1:
+            title = f"{title or ''} (mean ± std of {len(self.scores)} runs)".strip()
+        if title:
+            ax.set_title(title)
+        if self.complexities is not None:
+            ax.legend(
+                loc="center left",
+                bbox_to_anchor=(1.01, 0.5),
+                frameon=False,
+                fontsize="small",
+            )
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    def _plot_lines(self, ax, scale, cmap, kwargs):
+        """One line per λ (the mean of the runs), in a band of ± one std."""
+        import matplotlib
+
         mean = self.scores.mean(0) * scale
         std = self.scores.std(0) * scale
         removed = 100 * self.fractions
-        colors = plt.get_cmap(cmap)(np.linspace(0.0, 0.85, len(mean)))
+        colors = matplotlib.colormaps[cmap](np.linspace(0.0, 0.85, len(mean)))
         markers = "osD^vP*Xh<>"
         self.lines_ = []
         for row, (line_mean, line_std, color) in enumerate(zip(mean, std, colors)):
@@ -183,22 +209,3 @@ class PruningCurveDisplay:
                     alpha=0.2,
                     linewidth=0,
                 )
-        ax.set_xlabel("Weights removed (%)")
-        ax.set_ylabel(ylabel)
-        ax.set_xlim(removed.min(), removed.max())
-        ax.grid(alpha=0.3)
-        title = name or self.estimator_name
-        if len(self.scores) > 1:
-            title = f"{title or ''} (mean ± std of {len(self.scores)} runs)".strip()
-        if title:
-            ax.set_title(title)
-        if self.complexities is not None:
-            ax.legend(
-                loc="center left",
-                bbox_to_anchor=(1.01, 0.5),
-                frameon=False,
-                fontsize="small",
-            )
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self

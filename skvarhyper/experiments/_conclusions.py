@@ -1,0 +1,131 @@
+"""The thesis' conclusions, each a claim with a check against a run's results.
+
+Every check takes the results and the index of the 90%-removed fraction and
+returns ``(holds, evidence)``.
+"""
+
+from functools import partial
+
+import numpy as np
+
+from ._figures import accuracy
+
+
+def fraction_index(results, fraction):
+    fractions = np.asarray(results["fractions"])
+    matches = np.flatnonzero(np.isclose(fractions, fraction))
+    return int(matches[0]) if matches.size else None
+
+
+def _per_complexity(complexities, values, spec):
+    return ", ".join(f"λ={c:g}: {v:{spec}}" for c, v in zip(complexities, values))
+
+
+def _robustness(results, at_90):
+    complexities = np.asarray(results["complexities"])
+    mean = accuracy(results, "variational").mean(0)
+    drops = 100 * (mean[:, 0] - mean[:, at_90])
+    order = np.argsort(complexities)
+    # The thesis compares its small λ with λ = 1, the ordinary ELBO.
+    near_one = np.argmin(np.abs(np.log(np.maximum(complexities, 1e-12))))
+    text = _per_complexity(complexities[order], drops[order], ".1f")
+    holds = drops[near_one] < drops[order[0]]
+    return bool(holds), f"accuracy lost at 90% removed (points): {text}"
+
+
+def _snr_vs_magnitude(results, at_90):
+    snr = accuracy(results, "variational").mean(0)[:, at_90].max()
+    magnitude = accuracy(results, "deterministic").mean(0)[:, at_90].max()
+    return bool(snr > magnitude), (
+        f"best accuracy at 90% removed: variational + SNR {100 * snr:.1f}%, "
+        f"deterministic + magnitude {100 * magnitude:.1f}%"
+    )
+
+
+def _approximation(results, at_90, *, name):
+    gap = 100 * (
+        accuracy(results, name).mean(0)[:, 0]
+        - accuracy(results, "variational").mean(0)[:, 0]
+    )
+    text = _per_complexity(results["complexities"], gap, "+.1f")
+    return bool(np.abs(gap).max() <= 3.0), (
+        f"unpruned accuracy minus the separate model's (points): {text}"
+    )
+
+
+def _cost(results, at_90, *, name):
+    hyper = np.mean(results["methods"][name]["fit_seconds"])
+    separate = np.mean(results["methods"]["variational"]["fit_seconds"])
+    return bool(hyper < separate), (
+        f"{hyper:.1f} s for the hypernetwork against {separate:.1f} s for "
+        f"{len(results['complexities'])} separate models ({hyper / separate:.2f}x)"
+    )
+
+
+def _finetuning(results, at_90, *, name):
+    gain = 100 * (
+        accuracy(results, f"{name}_finetuned").mean(0) - accuracy(results, name).mean(0)
+    )
+    text = _per_complexity(results["complexities"], gain[:, 0], "+.1f")
+    return bool(gain[:, 0].mean() > 0), (
+        f"mean gain from fine-tuning: {gain[:, 0].mean():+.2f} points "
+        f"unpruned ({text}), {gain[:, at_90].mean():+.2f} points at 90% removed"
+    )
+
+
+def _claims():
+    """Every ``(claim, methods it needs, check)``, in the report's order."""
+    yield (
+        "A larger λ makes the variational model more robust to pruning.",
+        ["variational"],
+        _robustness,
+    )
+    yield (
+        "Pruning a variational model by SNR keeps more accuracy than pruning a "
+        "deterministic one by magnitude.",
+        ["variational", "deterministic"],
+        _snr_vs_magnitude,
+    )
+    for generator in ("linear", "lowrank"):
+        name = f"hyper_{generator}"
+        yield (
+            f"One {generator} hypernetwork matches the separate model of every λ "
+            "within 3 points of unpruned accuracy (the thesis' own gap).",
+            [name, "variational"],
+            partial(_approximation, name=name),
+        )
+        yield (
+            f"Training one {generator} hypernetwork costs less than training a "
+            "model per λ (the thesis found it cost more).",
+            [name, "variational"],
+            partial(_cost, name=name),
+        )
+        yield (
+            f"Fine-tuning the {generator} hypernetwork's model at a λ improves it.",
+            [name, f"{name}_finetuned"],
+            partial(_finetuning, name=name),
+        )
+
+
+def check_conclusions(results):
+    """The thesis' conclusions, each checked against these results.
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`~skvarhyper.experiments.reproduce`.
+
+    Returns
+    -------
+    checks : list of tuple
+        ``(claim, holds, evidence)`` per conclusion; ``holds`` is None when
+        the results lack the methods or fractions the check needs.
+    """
+    at_90 = fraction_index(results, 0.9)
+    checks = []
+    for claim, needed, check in _claims():
+        if at_90 is not None and all(m in results["methods"] for m in needed):
+            checks.append((claim, *check(results, at_90)))
+        else:
+            checks.append((claim, None, "not measured in this run"))
+    return checks
