@@ -15,6 +15,8 @@ from ._validation import (
 )
 from .nn import HyperVariationalMLP
 
+_UNHASHED = ("callbacks", "checkpoint", "verbose")
+
 
 def _is_learned(name, params):
     """Whether attribute ``name`` is learned state (``classes_``, ``net_``,
@@ -22,9 +24,11 @@ def _is_learned(name, params):
     return name not in params and (name.endswith("_") or name == "_rng")
 
 
-def _fit_hypernetwork(params, X, y):
-    """Fit a hypernetwork from its parameters; the unit that ``memory`` caches."""
-    return HyperVariationalClassifier(**params).fit(X, y)
+def _fit_hypernetwork(params, X, y, unhashed):
+    """Fit a hypernetwork; the unit that ``memory`` caches, keyed by ``params``
+    and the data (``unhashed``: callbacks, checkpoint and verbosity, used but
+    not part of the key)."""
+    return HyperVariationalClassifier(**params, **unhashed).fit(X, y)
 
 
 class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassifier):
@@ -300,7 +304,9 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
             return super().fit(X, y)
         self._validate_hyperparameters()
         memory = check_memory(self.memory)
-        fitted = memory.cache(_fit_hypernetwork)(fit_parameters(self), X, y)
+        unhashed = {name: getattr(self, name) for name in _UNHASHED}
+        fit = memory.cache(_fit_hypernetwork, ignore=["unhashed"])
+        fitted = fit(fit_parameters(self), X, y, unhashed)
         own = set(self.get_params(deep=False))
         for name in [name for name in vars(self) if _is_learned(name, own)]:
             delattr(self, name)

@@ -262,11 +262,15 @@ class HyperVariationalNet(VariationalNet):
         self.draw_batching = draw_batching
 
     def draw_loss(self, X, y, complexity, *, split, training):
-        """Mean over draws of the per-sample negative generalised evidence."""
-        n_draws = len(complexity)
+        """Mean over draws of the per-sample negative generalised evidence, and
+        logits aligned with the rows of ``X`` (for scoring callbacks): each
+        row's logits under its draw when split, averaged over draws if not."""
+        n_rows, n_draws = len(X), len(complexity)
         if split:
-            per_draw = -(-len(X) // n_draws)
-            index = torch.arange(n_draws * per_draw, device=X.device) % len(X)
+            per_draw = -(-n_rows // n_draws)
+            # Row k of the batch goes to draw k // per_draw; the last draws
+            # reuse the first rows when the batch does not divide evenly.
+            index = torch.arange(n_draws * per_draw, device=X.device) % n_rows
             X = X[index].view(n_draws, per_draw, -1)
             y = y[index].view(n_draws, per_draw)
         else:
@@ -285,7 +289,8 @@ class HyperVariationalNet(VariationalNet):
             kl.mean(),
             -negative_elbo.mean() * self.n_train,
         )
-        return loss, logits
+        row_logits = logits.flatten(0, 1)[:n_rows] if split else logits.mean(0)
+        return loss, row_logits
 
     def _batch_tensors(self, batch):
         X, y = unpack_data(batch)

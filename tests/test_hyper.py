@@ -156,6 +156,18 @@ def test_memory_hit_skips_training_and_a_changed_fit_parameter_misses(data, tmp_
     assert _cache_entries(tmp_path) == 3
 
 
+def test_memory_fit_uses_the_callbacks_without_hashing_them(data, tmp_path):
+    from skorch.callbacks import EpochScoring
+
+    X, y = data
+    scoring = EpochScoring("accuracy", on_train=True, name="train_acc")
+    clf = HyperVariationalClassifier(**FAST, memory=str(tmp_path), callbacks=[scoring])
+    assert 0 <= clf.fit(X, y).net_.history[-1, "train_acc"] <= 1
+    other = EpochScoring("accuracy", on_train=True, name="train_acc")
+    clf.set_params(callbacks=[other]).fit(X, y)
+    assert _cache_entries(tmp_path) == 1
+
+
 def test_grid_search_with_memory_trains_one_hypernetwork_per_fold(data, tmp_path):
     search = GridSearchCV(
         HyperVariationalClassifier(**FAST, memory=str(tmp_path)),
