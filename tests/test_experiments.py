@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
+import skvarhyper
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 from skvarhyper.experiments import (
     METHODS,
@@ -21,9 +22,10 @@ from skvarhyper.experiments import (
     write_report,
 )
 from skvarhyper.experiments._checks import check_labels
+from skvarhyper.experiments._reproduce import _split
 from skvarhyper.experiments.cli import main
 from skvarhyper.experiments.report import render_report, write_figures
-from skvarhyper.experiments.reproduce import _split
+from skvarhyper.path import DEFAULT_FRACTIONS
 
 TINY = [
     "--complexities", "0,0.1,1",
@@ -430,3 +432,46 @@ def test_conclusions_are_checked_only_where_measured():
     alone = check_conclusions(_fake_results(methods=["variational"]))
     assert [holds is None for _, holds, _ in alone] == [False] + [True] * 7
     assert "λ=0: " in alone[0][2]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"skvarhyper {skvarhyper.__version__}\n"
+
+
+def _help(capsys, monkeypatch, *args):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--help"])
+    assert exit_.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_shows_defaults_and_wraps_between_words(capsys, monkeypatch):
+    text = _help(capsys, monkeypatch, "reproduce")
+    assert all(name in text for name in METHODS)  # no name cut by a line break
+    assert "fine-tuned" in text  # nor a word at its hyphen
+    flat = " ".join(text.split())
+    assert "(default: skvarhyper-results)" in flat
+    assert "(default: 0,0.01,0.1,1,10,100)" in flat
+    percents = ",".join(f"{100 * f:g}" for f in DEFAULT_FRACTIONS)
+    assert f"(default: {percents})" in flat
+
+
+def test_the_command_line_starts_without_torch():
+    code = (
+        "import sys\n"
+        "from skvarhyper.experiments.cli import main\n"
+        "try:\n"
+        "    main(['reproduce', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('torch', 'sklearn', 'skorch', 'matplotlib', 'pandas')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,8 +1,26 @@
-"""The thesis' experiments: a library function, a report writer and the CLI."""
+"""The thesis' experiments: a library function, a report writer and the CLI.
 
+The names that train or plot (``reproduce``, ``write_report``,
+``check_conclusions``) are imported on first use, so that the ``skvarhyper``
+command starts, and refuses bad input, without loading torch.
+"""
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._checks import METHODS, THESIS_COMPLEXITIES
 from .data import DatasetError, load_dataset
-from .report import check_conclusions, write_report
-from .reproduce import METHODS, THESIS_COMPLEXITIES, reproduce
+
+if TYPE_CHECKING:
+    from ._conclusions import check_conclusions
+    from ._reproduce import reproduce
+    from .report import write_report
+
+_LAZY = {
+    "check_conclusions": "._conclusions",
+    "reproduce": "._reproduce",
+    "write_report": ".report",
+}
 
 __all__ = [
     "METHODS",
@@ -13,3 +31,15 @@ __all__ = [
     "reproduce",
     "write_report",
 ]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

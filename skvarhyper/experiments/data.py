@@ -1,18 +1,15 @@
-"""Data sets for the experiments: bundled ones, CSV files and OpenML."""
+"""Data sets for the experiments: bundled ones, CSV files and OpenML.
+
+scikit-learn and pandas are imported only when a data set is loaded.
+"""
 
 import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn import datasets
-from sklearn.utils import Bunch
 
-BUNDLED = {
-    "digits": datasets.load_digits,
-    "wine": datasets.load_wine,
-    "breast_cancer": datasets.load_breast_cancer,
-    "iris": datasets.load_iris,
-}
+BUNDLED = ("digits", "wine", "breast_cancer", "iris")
+"""The data sets that come with scikit-learn, loaded by ``load_<name>``."""
 
 
 class DatasetError(ValueError):
@@ -46,8 +43,10 @@ def load_dataset(name, *, target=None):
         downloaded, or if pandas is needed but not installed.
     """
     if name in BUNDLED:
-        X, y = BUNDLED[name](return_X_y=True)
-        return Bunch(X=X.astype(float), y=y, name=name)
+        from sklearn import datasets
+
+        X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+        return _bunch(X=X.astype(float), y=y, name=name)
     if name.startswith("openml:"):
         return _load_openml(name.removeprefix("openml:"), target)
     if name.lower().endswith(".csv") or Path(name).exists():
@@ -56,6 +55,12 @@ def load_dataset(name, *, target=None):
         f"unknown dataset {name!r}: use one of {', '.join(BUNDLED)}, a path to a "
         "CSV file, or openml:NAME."
     )
+
+
+def _bunch(**data):
+    from sklearn.utils import Bunch
+
+    return Bunch(**data)
 
 
 def _import_pandas(purpose):
@@ -104,7 +109,7 @@ def _frame_to_data(frame, target, name):
             f"{name} has missing or infinite values in feature column(s) "
             f"{', '.join(bad)}; impute them or drop those rows first."
         )
-    return Bunch(X=X, y=np.asarray(labels), name=str(name))
+    return _bunch(X=X, y=np.asarray(labels), name=str(name))
 
 
 def _load_csv(path, target):
@@ -122,6 +127,8 @@ def _load_csv(path, target):
 
 
 def _load_openml(name, target):
+    from sklearn import datasets
+
     _import_pandas("openml:NAME")
     try:
         with warnings.catch_warnings():  # its retries warn: keep stderr one line
