@@ -185,6 +185,23 @@ def test_zero_complexity_alone_is_refused_for_hypernetworks(capsys, no_training)
     assert "positive" in message and "hyper" in message
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("finetune_epochs", 0),
+        ("max_epochs", 0),
+        ("restarts", 0),
+        ("device", "tpu"),
+        ("seed", -1),
+        ("fractions", [0.0, 1.5]),
+    ],
+)
+def test_reproduce_checks_its_arguments_before_training(no_training, option, value):
+    data = load_dataset("iris")
+    with pytest.raises(ValueError, match=option.split("_")[0]):
+        reproduce(data.X, data.y, methods=["hyper_linear_finetuned"], **{option: value})
+
+
 def test_zero_complexity_alone_runs_without_hypernetworks(tmp_path):
     data = load_dataset("iris")
     results = reproduce(

@@ -13,6 +13,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from .._hyper import HyperVariationalClassifier
+from .._validation import check_device
 from .._variational import VariationalMLPClassifier
 from ..nn.pruning import masks_from_scores
 from ..path import DEFAULT_FRACTIONS, pruning_curve
@@ -23,6 +24,7 @@ from ._checks import (
     THESIS_COMPLEXITIES,
     check_data,
     check_grids,
+    check_positive_int,
     hyper_complexity_range,
 )
 
@@ -292,12 +294,16 @@ def reproduce(
         Before any training, if ``X`` has missing or infinite values, a class
         has fewer than 3 members or the data are too few for the stratified
         split, a grid is not increasing and in range, or ``seed`` is not a
-        valid random state for every restart.
+        valid random state for every restart, an epoch count is not positive,
+        or ``device`` is not usable here.
     """
     complexities, fractions, methods = check_grids(
         complexities, fractions, methods, seed=seed, restarts=restarts
     )
     X, y = check_data(X, y)
+    check_positive_int(max_epochs, "max_epochs")
+    check_positive_int(finetune_epochs, "finetune_epochs")
+    check_device(device)
     hypernetworks = any(name in HYPER_METHODS for name in methods)
     complexity_range = hyper_complexity_range(complexities) if hypernetworks else None
     common = {
