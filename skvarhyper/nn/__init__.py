@@ -10,9 +10,17 @@ from .hyper import (
 )
 from .layers import VariationalLinear
 from .mlp import VariationalMLP
+from .pruning import (
+    PRUNING_SCORES,
+    magnitude_scores,
+    masks_from_scores,
+    pruning_masks,
+    snr_scores,
+)
 
 __all__ = [
     "ACTIVATIONS",
+    "PRUNING_SCORES",
     "ComplexityEncoder",
     "HyperVariationalMLP",
     "LayerPosterior",
@@ -21,5 +29,9 @@ __all__ = [
     "VariationalLinear",
     "VariationalMLP",
     "gaussian_kl",
+    "magnitude_scores",
+    "masks_from_scores",
+    "pruning_masks",
+    "snr_scores",
     "variational_linear",
 ]
