@@ -66,17 +66,17 @@ class TensorBatchIterator:
 
     def __iter__(self):
         n_samples = len(self.X)
-        if not self.shuffle:
-            for start in range(0, n_samples, self.batch_size):
-                stop = start + self.batch_size
-                yield self.X[start:stop], self.y[start:stop]
-            return
-        device = None if self.generator is None else self.generator.device
-        order = torch.randperm(n_samples, generator=self.generator, device=device)
-        order = order.cpu()
+        if self.shuffle:
+            device = None if self.generator is None else self.generator.device
+            order = torch.randperm(n_samples, generator=self.generator, device=device)
+            order = order.cpu()
         for start in range(0, n_samples, self.batch_size):
-            index = order[start : start + self.batch_size]
-            yield self.X[index], self.y[index]
+            index = (
+                order[start : start + self.batch_size]
+                if self.shuffle
+                else slice(start, start + self.batch_size)
+            )
+            yield self.X[index], None if self.y is None else self.y[index]
 
 
 class VariationalNet(NeuralNet):
@@ -235,7 +235,8 @@ class HyperVariationalNet(VariationalNet):
     ``λ`` but leaves the best posterior of every single ``λ`` unchanged. The
     history's ``*_elbo`` is the unweighted mean over draws of ``ELBO_λ``. The
     validation loss uses evenly spaced ``t``, so that it is deterministic.
-    ``predict_proba`` (for callbacks) uses the model of ``complexity``.
+    ``predict_proba`` uses the model of ``complexity``, and scoring callbacks
+    (``EpochScoring``) predict with it rather than caching training logits.
 
     Parameters
     ----------
@@ -244,12 +245,11 @@ class HyperVariationalNet(VariationalNet):
     n_complexity_samples : int, default=5
         Draws of ``λ`` per mini-batch.
     draw_batching : {"split", "repeat"}, default="split"
-        ``"split"`` gives each draw its own share of the batch (an unbiased
-        estimate of the same objective at about the cost of one pass); when
-        the batch has fewer rows than draws, or does not divide evenly, rows
-        are reused so that every draw gets the same number of rows and every
-        draw is trained. ``"repeat"`` passes the whole batch through every
-        draw, as the thesis did.
+        ``"split"`` gives each draw its own equal share of the batch (an
+        unbiased estimate of the same objective at about the cost of one
+        pass); a batch with fewer rows than draws lends its rows to several,
+        so every draw is trained. ``"repeat"`` passes the whole batch through
+        every draw, as the thesis did.
     **kwargs
         Passed to :class:`VariationalNet`.
     """
@@ -257,19 +257,22 @@ class HyperVariationalNet(VariationalNet):
     def __init__(
         self, module, *args, n_complexity_samples=5, draw_batching="split", **kwargs
     ):
+        # The logits of a training step mix draws of λ: scoring callbacks
+        # predict anew with the model of ``complexity`` instead of caching them.
+        kwargs.setdefault("use_caching", False)
         super().__init__(module, *args, **kwargs)
         self.n_complexity_samples = n_complexity_samples
         self.draw_batching = draw_batching
 
     def draw_loss(self, X, y, complexity, *, split, training):
         """Mean over draws of the per-sample negative generalised evidence, and
-        logits aligned with the rows of ``X`` (for scoring callbacks): each
-        row's logits under its draw when split, averaged over draws if not."""
+        the logits of every draw."""
         n_rows, n_draws = len(X), len(complexity)
         if split:
-            per_draw = -(-n_rows // n_draws)
-            # Row k of the batch goes to draw k // per_draw; the last draws
-            # reuse the first rows when the batch does not divide evenly.
+            # Row k of the batch goes to draw k // per_draw. The remainder of
+            # an uneven batch sits out this step (each epoch shuffles anew); a
+            # batch with fewer rows than draws lends its rows to several.
+            per_draw = max(n_rows // n_draws, 1)
             index = torch.arange(n_draws * per_draw, device=X.device) % n_rows
             X = X[index].view(n_draws, per_draw, -1)
             y = y[index].view(n_draws, per_draw)
@@ -289,8 +292,7 @@ class HyperVariationalNet(VariationalNet):
             kl.mean(),
             -negative_elbo.mean() * self.n_train,
         )
-        row_logits = logits.flatten(0, 1)[:n_rows] if split else logits.mean(0)
-        return loss, row_logits
+        return loss, logits
 
     def _batch_tensors(self, batch):
         X, y = unpack_data(batch)
