@@ -62,6 +62,33 @@ class DivergenceGuard(Callback):
         raise KeyboardInterrupt
 
 
+class SmoothedTrainLoss(Callback):
+    """Records ``train_loss_smoothed``, an exponential moving average of the
+    epochs' training loss: the stochastic ELBO's epoch-to-epoch noise would
+    otherwise stop a convergence test long before the posterior settles.
+
+    Parameters
+    ----------
+    decay : float, default=0.9
+        Weight of the previous average; ``1 / (1 - decay)`` epochs of memory.
+    """
+
+    def __init__(self, decay=0.9):
+        self.decay = decay
+
+    def initialize(self):
+        self.average_ = None
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if self.average_ is None:
+            self.average_ = loss
+        else:
+            self.average_ = self.decay * self.average_ + (1 - self.decay) * loss
+        net.history.record("train_loss_smoothed", self.average_)
+
+
 class FitCheckpoint(Checkpoint):
     """skorch's ``Checkpoint`` of every epoch into the directory of one fit.
 

@@ -91,13 +91,19 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         Passes over the training data.
     n_mc_samples : int, default=0
         Posterior draws averaged by :meth:`predict_proba`; 0 uses the means.
+    tol : float or None, default=None
+        Convergence tolerance: when the moving average of the training loss
+        (``train_loss_smoothed``; the validation loss with ``early_stopping``)
+        has not improved by at least ``tol`` for ``n_iter_no_change``
+        consecutive epochs, training stops. None (the default) always trains
+        ``max_epochs`` epochs.
     early_stopping : bool, default=False
         Stop when the held-out loss, averaged over evenly spaced ``λ``, has
-        not improved for ``n_iter_no_change`` epochs.
+        not improved (by ``tol``, when set) for ``n_iter_no_change`` epochs.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Epochs without improvement before training stops.
     prune_fraction : float, default=0.0
         Fraction of weights of the selected model pruned; see :meth:`prune`.
     prune_score : {"snr", "magnitude"}, default="snr"
@@ -194,6 +200,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         batch_size=128,
         max_epochs=200,
         n_mc_samples=0,
+        tol=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -227,6 +234,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.n_mc_samples = n_mc_samples
+        self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

@@ -5,11 +5,24 @@ import torch
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 
-from ._callbacks import DivergenceGuard, FitCheckpoint
+from ._callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
 from ._training import supports_fused
 from ._validation import check_device
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+def _stopping(estimator):
+    """Stop on the held-out loss (early stopping, restoring the best epoch) or
+    on the smoothed training loss (convergence), as ``MLPClassifier`` does on
+    its exact losses."""
+    return EarlyStopping(
+        monitor="valid_loss" if estimator.early_stopping else "train_loss_smoothed",
+        patience=estimator.n_iter_no_change,
+        threshold=estimator.tol or 0.0,
+        threshold_mode="abs",
+        load_best=estimator.early_stopping,
+    )
 
 
 def _callbacks(estimator, fingerprint, description):
@@ -20,9 +33,10 @@ def _callbacks(estimator, fingerprint, description):
     if fingerprint is not None:
         checkpoint = FitCheckpoint(estimator.checkpoint, fingerprint, description)
         callbacks.append(("checkpoint", checkpoint))
-    if estimator.early_stopping:
-        stopping = EarlyStopping(patience=estimator.n_iter_no_change, load_best=True)
-        callbacks.append(("early_stopping", stopping))
+    if estimator.early_stopping or estimator.tol is not None:
+        if not estimator.early_stopping:
+            callbacks.append(("smoothed_train_loss", SmoothedTrainLoss()))
+        callbacks.append(("early_stopping", _stopping(estimator)))
     if estimator.verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))
     return callbacks

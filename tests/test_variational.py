@@ -9,7 +9,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skvarhyper import VariationalMLPClassifier
+from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
 FAST = {"hidden_layer_sizes": (16,), "lr": 1e-2, "max_epochs": 15, "random_state": 0}
 
@@ -234,6 +234,18 @@ def test_early_stopping_stops_and_records_validation(data):
     history = clf.net_.history
     assert len(history) < 200
     assert "valid_nll" in history[-1]
+
+
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_training_stops_when_the_training_loss_has_converged(data, cls):
+    params = {**FAST, "max_epochs": 300, "n_iter_no_change": 5}
+    converged = cls(**params, tol=1e-2).fit(*data)
+    history = converged.net_.history
+    assert len(history) < 300
+    losses = history[:, "train_loss_smoothed"]
+    best_before = min(losses[: -params["n_iter_no_change"]])
+    assert min(losses[-params["n_iter_no_change"] :]) > best_before - 1e-2
+    assert len(cls(**params, tol=None).fit(*data).net_.history) == 300
 
 
 def test_evidence_terms(fitted, data):
