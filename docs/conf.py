@@ -24,7 +24,12 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "reproduce/report.md", "auto_examples/*.ipynb"]
+exclude_patterns = [
+    "_build",
+    "reproduce/report.md",
+    "tabular/table.md",
+    "auto_examples/*.ipynb",
+]
 suppress_warnings = ["myst.header"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]

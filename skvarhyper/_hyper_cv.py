@@ -7,9 +7,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import get_scorer_names
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hyper import HyperVariationalClassifier
@@ -56,8 +57,12 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
     prune_fractions : array-like of float, default=(0.0,)
         The grid of pruned fractions, each in ``[0, 1]``.
     cv : int, cross-validation generator or iterable, default=None
-        As in :func:`~sklearn.model_selection.check_cv`; None is 5-fold
-        stratified.
+        None is 5-fold, an int ``n`` is ``n``-fold stratified CV **with
+        shuffled folds** (seeded by ``random_state``), unlike scikit-learn's
+        CV estimators: on a table sorted by a feature (a passenger list
+        sorted by class) unshuffled folds each miss part of the data, and the
+        selected complexity suffers. A splitter or an iterable of splits is
+        used as given (``StratifiedKFold(5)`` for unshuffled folds).
     scoring : str or callable, default=None
         A scikit-learn scorer; None uses accuracy.
     n_jobs : int, default=None
@@ -234,6 +239,15 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
             )
         return estimator._complexity_grid(self.complexities)
 
+    def _splitter(self, y):
+        if self.cv is None or isinstance(self.cv, Integral):
+            n_splits = 5 if self.cv is None else self.cv
+            if type_of_target(y) in ("binary", "multiclass"):
+                return StratifiedKFold(
+                    n_splits, shuffle=True, random_state=self.random_state
+                )
+        return check_cv(self.cv, y, classifier=True)
+
     def _estimator_for(self, estimator, part):
         """A clone of ``estimator`` for one fold or the refit, with a checkpoint
         sub-directory of its own."""
@@ -277,7 +291,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         X, y = indexable(X, y)
         self.complexities_ = self._complexity_grid(estimator)
         self.prune_fractions_ = check_fractions(self.prune_fractions)
-        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        folds = list(self._splitter(y).split(X, y))
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
                 self._estimator_for(estimator, f"fold-{k}"),

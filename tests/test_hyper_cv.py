@@ -40,7 +40,8 @@ def test_fold_scores_are_held_out_pruning_curves(fitted, data):
     from skvarhyper import pruning_curve
 
     X, y = data
-    train, test = next(StratifiedKFold(3).split(X, y))
+    folds = StratifiedKFold(3, shuffle=True, random_state=PARAMS["random_state"])
+    train, test = next(folds.split(X, y))
     hyper = HyperVariationalClassifier(**PARAMS).fit(X[train], y[train])
     curve = pruning_curve(
         hyper,
@@ -50,6 +51,23 @@ def test_fold_scores_are_held_out_pruning_curves(fitted, data):
         complexities=[0.01, 1.0, 30.0],
     )
     np.testing.assert_array_equal(fitted.scores_[0], curve.scores)
+
+
+def test_integer_cv_shuffles_a_sorted_table_and_a_splitter_is_used_as_given(data):
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = data
+    order = np.argsort(X[:, 0])
+    X, y = X[order], y[order]
+    params = {**PARAMS, "complexities": [0.1], "max_epochs": 2}
+    unshuffled = [test for _, test in StratifiedKFold(3).split(X, y)]
+    shuffled = HyperVariationalClassifierCV(**params, cv=3)._splitter(y)
+    folds = [test for _, test in shuffled.split(X, y)]
+    assert not any(np.array_equal(a, b) for a, b in zip(folds, unshuffled))
+    given = HyperVariationalClassifierCV(**params, cv=StratifiedKFold(3))
+    folds = [test for _, test in given._splitter(y).split(X, y)]
+    for a, b in zip(folds, unshuffled):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_one_standard_error_rule_picks_the_sparsest_within_one_se(data):
