@@ -11,6 +11,7 @@ parameters, resynchronised in :meth:`_sync_masks` only.
 import copy
 import os
 from abc import abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,7 +29,7 @@ from ._net_config import OPTIMIZERS, net_parameters
 from ._persistence import load_estimator, save_estimator
 from ._posterior import PosteriorMixin
 from ._state import FitInterrupted, fit_fingerprint, fit_parameters, transaction
-from ._training import make_generator
+from ._training import drop_unfinished_epoch, make_generator
 from ._validation import (
     check_device,
     check_float32_finite,
@@ -182,17 +183,21 @@ class BaseVariationalClassifier(
         X, codes, valid = self._split_validation(X, codes, early_stopping)
         seed = self._rng.randint(_SEED_BOUND)
         fingerprint = None
-        if self.checkpoint is not None and not continuing:
+        if self.checkpoint is not None and not continuing and not incremental:
             fingerprint = fit_fingerprint(self, X, codes)
         net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint)
         epochs = 1 if incremental else self.max_epochs
+        mask_key = self._mask_key()
         if continuing:
             self._continue_from(net, self.net_, keep_optimizer=incremental)
+            if self._mask_key_ != mask_key:
+                self._write_masks(net.module_)
         elif fingerprint is not None:
-            epochs -= dict(net.callbacks_)["checkpoint"].resume(net)
+            epochs = dict(net.callbacks_)["checkpoint"].resume(net, epochs)
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(codes), epochs=epochs)
-        self._commit(net, first=not continuing)
+        drop_unfinished_epoch(net.history)
+        self._commit(net, first=not continuing, mask_key=mask_key)
         if getattr(net, "interrupted_", False):
             raise FitInterrupted
         return self
@@ -227,8 +232,24 @@ class BaseVariationalClassifier(
         )
         return net.initialize()
 
+    @contextmanager
+    def _fitted_architecture(self):
+        """Within the block, the architecture parameters are those the network
+        was fitted with, whatever ``set_params`` changed since."""
+        fitted = getattr(self, "_architecture_", None) or {}
+        current = {name: getattr(self, name) for name in fitted}
+        self.__dict__.update(fitted)
+        try:
+            yield
+        finally:
+            self.__dict__.update(current)
+
     def _architecture(self):
-        return {name: getattr(self, name) for name in self._architecture_params}
+        architecture = {name: getattr(self, name) for name in self._architecture_params}
+        architecture["hidden_layer_sizes"] = check_hidden_layer_sizes(
+            self.hidden_layer_sizes
+        )
+        return architecture
 
     def _check_architecture(self):
         fitted = getattr(self, "_architecture_", None)
@@ -267,8 +288,9 @@ class BaseVariationalClassifier(
         for group, setting in zip(net.optimizer_.param_groups, settings):
             group.update(setting)
 
-    def _commit(self, net, *, first):
-        """Make ``net`` the fitted network; derived state follows."""
+    def _commit(self, net, *, first, mask_key=None):
+        """Make ``net`` the fitted network; derived state follows. ``mask_key``
+        names the pruning parameters that ``net``'s masks were made for."""
         net.generator = None
         for parameter in net.module_.parameters():
             if not torch.isfinite(parameter).all():
@@ -283,7 +305,8 @@ class BaseVariationalClassifier(
             self.n_weights_ = sum(mask.numel() for mask in net.module_.weight_masks)
             self._predict_seed_ = int(self._rng.randint(_SEED_BOUND))
             self._architecture_ = self._architecture()
-            self._mask_key_ = None
+            mask_key = None
+        self._mask_key_ = mask_key
         self._sync_masks()
 
     # --- data -----------------------------------------------------------------
@@ -307,27 +330,6 @@ class BaseVariationalClassifier(
         if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, **kwargs), None
         return validate_data(self, X, y, **kwargs)
-
-    # --- evaluation at other settings -------------------------------------------
-
-    def _complexity_grid(self, complexities):
-        """The values of ``λ`` at which a path evaluates this model: only its
-        own ``complexity`` (a hypernetwork accepts any grid)."""
-        if complexities is not None:
-            raise ValueError(
-                "complexities can only be given for a HyperVariationalClassifier; a "
-                "VariationalMLPClassifier is fitted at one complexity."
-            )
-        return np.array([float(self.complexity)])
-
-    def _model_at(self, complexity):
-        """A copy of the model of ``complexity`` that can be pruned freely
-        without touching this estimator."""
-        model = copy.copy(self)
-        model.net_ = copy.copy(self.net_)
-        model.net_.module_ = copy.deepcopy(self.net_.module_)
-        model._exported_ = {}
-        return model
 
     # --- persistence ----------------------------------------------------------
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from skorch.callbacks import Callback, Checkpoint
 
 FINGERPRINT_FILE = "fit.json"
+FINISHED_FILE = "finished"
 
 
 class DivergenceGuard(Callback):
@@ -19,8 +20,8 @@ class DivergenceGuard(Callback):
     ----------
     action : {"raise", "warn"}, default="raise"
         ``"raise"`` stops with a ``ValueError`` that names the likely causes;
-        ``"warn"`` restores the parameters of the last epoch that ended finite,
-        warns, and stops training as if interrupted.
+        ``"warn"`` restores the parameters and the optimiser state of the last
+        epoch that ended finite, warns, and stops training.
     """
 
     def __init__(self, action="raise"):
@@ -32,13 +33,18 @@ class DivergenceGuard(Callback):
 
     def _snapshot(self, net):
         if self.action == "warn":
-            self.last_finite_ = copy.deepcopy(net.module_.state_dict())
+            self.last_finite_ = copy.deepcopy(
+                (net.module_.state_dict(), net.optimizer_.state_dict())
+            )
 
     def on_train_begin(self, net, **kwargs):
         self._snapshot(net)
 
     def on_epoch_end(self, net, **kwargs):
         self._snapshot(net)
+
+    def on_train_end(self, net, **kwargs):
+        self.last_finite_ = None
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if loss is None or math.isfinite(loss.item()):
@@ -52,7 +58,9 @@ class DivergenceGuard(Callback):
         if self.action == "raise":
             raise ValueError(message)
         if self.last_finite_ is not None:
-            net.module_.load_state_dict(self.last_finite_)
+            module_state, optimizer_state = self.last_finite_
+            net.module_.load_state_dict(module_state)
+            net.optimizer_.load_state_dict(optimizer_state)
         warnings.warn(
             f"{message} Restored the parameters of the last finite epoch and "
             "stopped training.",
@@ -123,12 +131,23 @@ class FitCheckpoint(Checkpoint):
         directory.mkdir(parents=True, exist_ok=True)
         info = {"fingerprint": self.fingerprint, "fit": self.description}
         (directory / FINGERPRINT_FILE).write_text(json.dumps(info, default=repr))
+        Path(directory, FINISHED_FILE).unlink(missing_ok=True)
         super().on_train_begin(net, **kwargs)
 
-    def resume(self, net):
-        """Load the saved epochs of this fit into ``net``; return their count."""
+    def on_train_end(self, net, **kwargs):
+        """Save the model as training left it (early stopping may have
+        restored its best epoch) and, unless the user interrupted it, mark the
+        fit finished."""
+        if getattr(net, "interrupted_", False):
+            return
+        self.save_model(net)
+        Path(self.dirname, FINISHED_FILE).touch()
+
+    def resume(self, net, max_epochs):
+        """Load the saved state of this fit into ``net``; return how many of
+        ``max_epochs`` epochs are left to train (none for a finished fit)."""
         if not Path(self.dirname, self.f_params).exists():
-            return 0
+            return max_epochs
         try:
             net.load_params(checkpoint=self)
         except Exception as exc:
@@ -137,4 +156,6 @@ class FitCheckpoint(Checkpoint):
                 f"({type(exc).__name__}: {exc}); delete that directory to start "
                 "afresh."
             ) from exc
-        return len(net.history)
+        if Path(self.dirname, FINISHED_FILE).exists():
+            return 0
+        return max_epochs - len(net.history)

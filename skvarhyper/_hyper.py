@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_memory
 
 from ._base import BaseVariationalClassifier
 from ._hyper_selection import ComplexitySelectionMixin
-from ._state import fit_parameters
+from ._state import FitInterrupted, fit_parameters
 from ._training import HyperVariationalNet
 from ._validation import (
     check_complexity_range,
@@ -27,8 +27,14 @@ def _is_learned(name, params):
 def _fit_hypernetwork(params, X, y, unhashed):
     """Fit a hypernetwork; the unit that ``memory`` caches, keyed by ``params``
     and the data (``unhashed``: callbacks, checkpoint and verbosity, used but
-    not part of the key)."""
-    return HyperVariationalClassifier(**params, **unhashed).fit(X, y)
+    not part of the key). An interrupted fit is not cached; the interrupt
+    carries the model trained so far."""
+    estimator = HyperVariationalClassifier(**params, **unhashed)
+    try:
+        return estimator.fit(X, y)
+    except FitInterrupted as interrupt:
+        interrupt.estimator = estimator
+        raise
 
 
 class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassifier):
@@ -314,7 +320,15 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         memory = check_memory(self.memory)
         unhashed = {name: getattr(self, name) for name in _UNHASHED}
         fit = memory.cache(_fit_hypernetwork, ignore=["unhashed"])
-        fitted = fit(fit_parameters(self), X, y, unhashed)
+        try:
+            fitted = fit(fit_parameters(self), X, y, unhashed)
+        except FitInterrupted as interrupt:
+            self._adopt(interrupt.estimator)
+            raise
+        return self._adopt(fitted)
+
+    def _adopt(self, fitted):
+        """Take the learned state of ``fitted``, dropping our own first."""
         own = set(self.get_params(deep=False))
         for name in [name for name in vars(self) if _is_learned(name, own)]:
             delattr(self, name)

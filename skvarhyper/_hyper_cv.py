@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hyper import HyperVariationalClassifier
 from ._hyper_selection import complexity_grid
+from ._state import transaction
 from .path import check_fractions, pruning_curve
 
 _SELECTED = ("complexity", "prune_fraction")
@@ -284,6 +285,10 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        with transaction(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         self._validate_params()
         estimator = self._hypernetwork()
         estimator._validate_hyperparameters()

@@ -47,7 +47,8 @@ class ComplexitySelectionMixin:
         its masks change (see ``_sync_masks``)."""
         cache = self.__dict__.setdefault("_exported_", {})
         key = float(complexity)
-        if key not in cache:
+        module = cache.get(key)
+        if module is None:
             module = self.net_.module_.export(key)
             if not all(torch.isfinite(p).all() for p in module.parameters()):
                 raise ValueError(
@@ -59,7 +60,7 @@ class ComplexitySelectionMixin:
             if len(cache) >= 32:
                 cache.clear()
             cache[key] = module
-        return cache[key]
+        return module
 
     def _warn_outside_range(self, complexity, inside):
         if not inside:
@@ -121,6 +122,10 @@ class ComplexitySelectionMixin:
         self._warn_outside_range(complexity, inside)
         shared = VariationalMLPClassifier().get_params(deep=False)
         params = {name: getattr(self, name) for name in shared}
+        fitted = getattr(self, "_architecture_", None) or {}
+        params["hidden_layer_sizes"] = fitted.get(
+            "hidden_layer_sizes", self.hidden_layer_sizes
+        )
         clf = VariationalMLPClassifier(
             **{**params, "complexity": complexity, "checkpoint": None}
         )

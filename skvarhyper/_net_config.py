@@ -12,39 +12,41 @@ from ._validation import check_device
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
-def _stopping(estimator):
+def _stopping(estimator, early_stopping):
     """Stop on the held-out loss (early stopping, restoring the best epoch) or
     on the smoothed training loss (convergence), as ``MLPClassifier`` does on
     its exact losses."""
     return EarlyStopping(
-        monitor="valid_loss" if estimator.early_stopping else "train_loss_smoothed",
+        monitor="valid_loss" if early_stopping else "train_loss_smoothed",
         patience=estimator.n_iter_no_change,
         threshold=estimator.tol or 0.0,
         threshold_mode="abs",
-        load_best=estimator.early_stopping,
+        load_best=early_stopping,
     )
 
 
-def _callbacks(estimator, fingerprint, description):
+def _callbacks(estimator, early_stopping, fingerprint, description):
     callbacks = [
         *(estimator.callbacks or []),
         ("divergence_guard", DivergenceGuard(estimator.on_divergence)),
     ]
-    if fingerprint is not None:
-        checkpoint = FitCheckpoint(estimator.checkpoint, fingerprint, description)
-        callbacks.append(("checkpoint", checkpoint))
-    if estimator.early_stopping or estimator.tol is not None:
-        if not estimator.early_stopping:
+    if early_stopping or estimator.tol is not None:
+        if not early_stopping:
             callbacks.append(("smoothed_train_loss", SmoothedTrainLoss()))
-        callbacks.append(("early_stopping", _stopping(estimator)))
+        callbacks.append(("early_stopping", _stopping(estimator, early_stopping)))
     if estimator.verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))
+    if fingerprint is not None:
+        # Last, so that it saves what early stopping restored at the end.
+        checkpoint = FitCheckpoint(estimator.checkpoint, fingerprint, description)
+        callbacks.append(("checkpoint", checkpoint))
     return callbacks
 
 
 def net_parameters(estimator, n_train, valid_dataset, fingerprint, description):
     """Keyword arguments of the skorch net that every estimator shares.
 
+    Early stopping applies when there is a ``valid_dataset``.
     ``fingerprint`` (with its ``description``) names the checkpoint directory
     of this fit; None for no checkpoint.
     """
@@ -60,7 +62,9 @@ def net_parameters(estimator, n_train, valid_dataset, fingerprint, description):
         "train_split": None
         if valid_dataset is None
         else predefined_split(valid_dataset),
-        "callbacks": _callbacks(estimator, fingerprint, description),
+        "callbacks": _callbacks(
+            estimator, valid_dataset is not None, fingerprint, description
+        ),
         "verbose": int(estimator.verbose),
         "device": device,
     }

@@ -68,9 +68,10 @@ def load_estimator(cls, path, device=None):
     estimator = saved["class"].__new__(saved["class"])
     estimator.__setstate__(saved["state"])
     estimator.device = _device_here(estimator, device)
-    net = estimator._new_net(
-        estimator.n_features_in_, saved["n_train"], valid_dataset=None, seed=0
-    )
+    with estimator._fitted_architecture():
+        net = estimator._new_net(
+            estimator.n_features_in_, saved["n_train"], valid_dataset=None, seed=0
+        )
     files = {key: path / name for key, name in NET_FILES.items()}
     if not files["f_optimizer"].exists():
         del files["f_optimizer"]

@@ -1,5 +1,6 @@
 """Prediction, pruning and evidence from the posterior of a fitted model."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -37,11 +38,19 @@ class PosteriorMixin:
 
     def _sync_masks(self):
         """Make the pruning masks match the current parameters: the one place
-        where masks change, and where caches derived from them are cleared."""
+        where the fitted network's masks change, and where caches derived from
+        them are cleared."""
         key = self._mask_key()
         if self._mask_key_ == key:
             return
-        masks = self.net_.module_.weight_masks
+        self._write_masks(self.net_.module_)
+        self._exported_ = {}
+        self._mask_key_ = key
+
+    def _write_masks(self, module):
+        """Write the masks of the current pruning parameters, ranked on the
+        selected posterior, into ``module``'s mask buffers."""
+        masks = module.weight_masks
         if self.prune_fraction == 0:
             new_masks = [torch.ones_like(mask) for mask in masks]
         else:
@@ -54,8 +63,6 @@ class PosteriorMixin:
         with torch.no_grad():
             for mask, new_mask in zip(masks, new_masks):
                 mask.copy_(new_mask)
-        self._exported_ = {}
-        self._mask_key_ = key
 
     def _check_fitted(self):
         """Raise unless fitted and every parameter valid (``set_params`` does
@@ -166,11 +173,17 @@ class PosteriorMixin:
             The pruned estimator.
         """
         check_is_fitted(self)
+        before = self.get_params(deep=False)
         self.prune_fraction = fraction
         if score is not None:
             self.prune_score = score
         if scope is not None:
             self.prune_scope = scope
+        try:
+            self._validate_params()
+        except ValueError:
+            self.set_params(**before)
+            raise
         self._sync_masks()
         return self
 
@@ -226,3 +239,24 @@ class PosteriorMixin:
             "kl": kl,
             "elbo": log_likelihood - self.complexity * kl,
         }
+
+    # --- evaluation at other settings -------------------------------------------
+
+    def _complexity_grid(self, complexities):
+        """The values of ``λ`` at which a path evaluates this model: only its
+        own ``complexity`` (a hypernetwork accepts any grid)."""
+        if complexities is not None:
+            raise ValueError(
+                "complexities can only be given for a HyperVariationalClassifier; a "
+                "VariationalMLPClassifier is fitted at one complexity."
+            )
+        return np.array([float(self.complexity)])
+
+    def _model_at(self, complexity):
+        """A copy of the model of ``complexity`` that can be pruned freely
+        without touching this estimator."""
+        model = copy.copy(self)
+        model.net_ = copy.copy(self.net_)
+        model.net_.module_ = copy.deepcopy(self.net_.module_)
+        model._exported_ = {}
+        return model

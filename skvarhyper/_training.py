@@ -17,6 +17,13 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 
+def drop_unfinished_epoch(history):
+    """Remove the last epoch of ``history`` if an interruption cut it short
+    (it has no ``train_loss``), so the history holds complete epochs only."""
+    if history and "train_loss" not in history[-1]:
+        del history[-1]
+
+
 def make_generator(seed, device) -> torch.Generator:
     """A torch generator on ``device`` seeded with ``seed``: the only source of
     randomness of a fit or a prediction, so torch's global one is left alone
@@ -207,17 +214,14 @@ class VariationalNet(NeuralNet):
             raise
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """skorch's loop; an interruption drops the unfinished epoch from the
-        history and is remembered in ``interrupted_`` unless a callback
-        stopped training on purpose."""
+        """skorch's loop; an interruption is remembered in ``interrupted_``
+        unless a callback stopped training on purpose."""
         self.interrupted_ = False
         self.stopped_by_callback_ = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             self.interrupted_ = not self.stopped_by_callback_
-            if self.history and "train_loss" not in self.history[-1]:
-                del self.history[-1]
             raise
 
 

@@ -7,6 +7,7 @@ Regression tests for bugs 1-10 of the integrity review; each test names its bug.
 import copy
 import itertools
 import math
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -608,3 +609,134 @@ def test_early_stopping_on_too_few_samples_names_the_parameter():
     clf = VariationalMLPClassifier(**FAST, early_stopping=True)
     with pytest.raises(ValueError, match=r"early_stopping|validation_fraction"):
         clf.fit(X[rows], y[rows])
+
+
+# --- review findings -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ["identity", "softmax"])
+def test_every_activation_pickles(data, activation):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST, activation=activation).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    pruning_curve(clf, X, y, fractions=[0.0, 0.5])
+
+
+def test_partial_fit_ignores_early_stopping(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST, early_stopping=True)
+    clf.partial_fit(X, y).partial_fit(X, y)
+    assert len(clf.net_.history) == 2
+
+
+def test_partial_fit_neither_writes_nor_resumes_a_checkpoint(data, tmp_path):
+    X, y = data
+    VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
+    clf = VariationalMLPClassifier(**FAST, checkpoint=tmp_path).partial_fit(X, y)
+    assert len(clf.net_.history) == 1
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tol": 10.0, "n_iter_no_change": 1, "max_epochs": 6},
+        {"early_stopping": True, "n_iter_no_change": 1, "max_epochs": 6, "lr": 1.0},
+    ],
+    ids=["converged", "early_stopped"],
+)
+def test_a_finished_checkpointed_fit_is_returned_as_it_ended(data, tmp_path, params):
+    X, y = data
+    first = VariationalMLPClassifier(**{**FAST, **params}, checkpoint=tmp_path)
+    first.fit(X, y)
+    again = VariationalMLPClassifier(**{**FAST, **params}, checkpoint=tmp_path)
+    again.fit(X, y)
+    assert len(again.net_.history) == len(first.net_.history)
+    assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+
+
+def test_continuing_fits_train_with_the_masks_of_the_current_parameters(data):
+    X, y = data
+    pruned = VariationalMLPClassifier(**FAST).fit(X, y)
+    by_parameter = copy.deepcopy(pruned)
+    pruned.prune(0.8).partial_fit(X, y)
+    by_parameter.set_params(prune_fraction=0.8).partial_fit(X, y)
+    for a, b in zip(
+        pruned.net_.module_.parameters(), by_parameter.net_.module_.parameters()
+    ):
+        assert torch.equal(a, b)
+
+
+def test_an_int_hidden_layer_size_is_the_same_architecture_as_a_tuple(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**{**FAST, "hidden_layer_sizes": 8}).fit(X, y)
+    clf.set_params(hidden_layer_sizes=(8,)).partial_fit(X, y)
+
+
+def test_load_and_export_use_the_fitted_architecture(data, tmp_path):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST).fit(X, y)
+    clf.save(tmp_path / "v").set_params(hidden_layer_sizes=(3,))
+    loaded = VariationalMLPClassifier.load(tmp_path / "v")
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    clf.save(tmp_path / "w")
+    assert_array_equal(
+        VariationalMLPClassifier.load(tmp_path / "w").predict_proba(X),
+        clf.predict_proba(X),
+    )
+    hyper = HyperVariationalClassifier(**FAST).fit(X, y)
+    expected = hyper.predict_proba(X)
+    hyper.set_params(hidden_layer_sizes=(3,))
+    assert_allclose(hyper.to_variational().predict_proba(X), expected, rtol=1e-6)
+
+
+def test_prune_validates_the_parameters_first(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST).fit(X, y)
+    clf.set_params(prune_score="bogus")
+    with pytest.raises(ValueError, match="prune_score"):
+        clf.prune(0.5)
+
+
+def test_a_failed_cv_fit_leaves_the_fitted_cv_estimator_unchanged(data):
+    X, y = data
+    params = {**FAST, "complexities": [0.1, 1.0], "cv": 2}
+    clf = HyperVariationalClassifierCV(**params).fit(X, y)
+    before = {k: copy.copy(v) for k, v in vars(clf).items()}
+    clf.set_params(complexities=[0.1, 1.0, 10.0], lr=1e30)
+    with pytest.raises(ValueError):
+        clf.fit(X * 1e30, y)
+    assert vars(clf).keys() == before.keys()
+    assert clf.complexities_.shape == before["complexities_"].shape
+    assert clf.scores_.shape == before["scores_"].shape
+
+
+def test_divergence_warning_restores_the_optimizer_state_too(data):
+    X, y = data
+    clf = VariationalMLPClassifier(**FAST, on_divergence="warn").fit(X, y)
+    clf.set_params(lr=1e30)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        clf.partial_fit(X * 1e30, y)
+    for state in clf.net_.optimizer_.state_dict()["state"].values():
+        for value in state.values():
+            assert torch.isfinite(torch.as_tensor(value)).all()
+
+
+def test_divergence_warning_in_the_first_epoch_with_early_stopping(data):
+    X, y = data
+    clf = VariationalMLPClassifier(
+        **FAST, lr=1e30, early_stopping=True, on_divergence="warn"
+    )
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        clf.fit(X * 1e30, y)
+    assert all("train_loss" in row for row in clf.net_.history)
+
+
+def test_ctrl_c_with_memory_keeps_the_model(data, monkeypatch, tmp_path):
+    X, y = data
+    _interrupt_forward(monkeypatch, HyperVariationalMLP, at_call=2)
+    clf = HyperVariationalClassifier(**FAST, memory=str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert clf.predict(X).shape == (len(X),)

@@ -93,20 +93,34 @@ def test_ctrl_c_stops_training_and_leaves_a_usable_model(data, cls):
     assert clf.prune(0.5).sparsity_ == pytest.approx(0.5, abs=0.05)
 
 
-def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path):
+def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path, monkeypatch):
+    from skvarhyper.nn import VariationalMLP
+
     X, y = data
     params = {**FAST, "max_epochs": 8, "checkpoint": tmp_path}
-    interrupted = VariationalMLPClassifier(
-        **params, callbacks=[("interrupt", _Interrupt(3))]
-    ).fit(X, y)
-    assert len(interrupted.net_.history) == 3
+    n_batches = -(-len(X) // 128)
+    original, calls = VariationalMLP.forward, []
+
+    def forward(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2 * n_batches + 1:  # Ctrl-C in the third epoch
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(VariationalMLP, "forward", forward)
+    interrupted = VariationalMLPClassifier(**params)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(X, y)
+    monkeypatch.setattr(VariationalMLP, "forward", original)
+    assert len(interrupted.net_.history) == 2
     (fit_directory,) = tmp_path.iterdir()
     assert (fit_directory / "params.pt").exists()
     resumed = VariationalMLPClassifier(**params).fit(X, y)
     assert len(resumed.net_.history) == 8
-    # The interruption came before the third epoch's checkpoint: two were saved.
-    saved = interrupted.net_.history[:2, "train_loss"]
+    saved = interrupted.net_.history[:, "train_loss"]
     assert resumed.net_.history[:2, "train_loss"] == pytest.approx(saved)
+    finished = VariationalMLPClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(finished.predict_proba(X), resumed.predict_proba(X))
 
 
 def test_checkpoint_of_another_architecture_gets_its_own_directory(data, tmp_path):

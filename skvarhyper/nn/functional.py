@@ -15,12 +15,22 @@ from torch import Tensor
 INIT_LOG_STD = -3.0
 """Initial posterior log-std of every weight and bias, as in the thesis' code."""
 
+
+def _identity(x: Tensor) -> Tensor:
+    return x
+
+
+def _softmax(x: Tensor) -> Tensor:
+    return torch.softmax(x, dim=-1)
+
+
+# Module-level functions, not lambdas, so that networks pickle.
 ACTIVATIONS = {
     "relu": torch.relu,
     "tanh": torch.tanh,
     "logistic": torch.sigmoid,
-    "identity": lambda x: x,
-    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "identity": _identity,
+    "softmax": _softmax,
 }
 
 
