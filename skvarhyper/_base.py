@@ -227,7 +227,9 @@ class BaseVariationalClassifier(
             module,
             **{f"module__{name}": value for name, value in module_kwargs.items()},
             **net_kwargs,
-            **net_parameters(self, n_train, valid_dataset, fingerprint, description),
+            **net_parameters(
+                self, device, n_train, valid_dataset, fingerprint, description
+            ),
             generator=make_generator(seed, device),
         )
         return net.initialize()

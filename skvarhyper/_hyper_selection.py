@@ -27,6 +27,12 @@ class ComplexitySelectionMixin:
     ``complexity_sampling``.
     """
 
+    def _sync_masks(self):
+        super()._sync_masks()
+        # The net's own predictions (skorch callbacks, net_.predict_proba)
+        # follow the selected model too.
+        self.net_.complexity = self.complexity
+
     def _check_complexity(self, complexity, name="complexity"):
         complexity = check_complexity(
             complexity, name, sampling=self.complexity_sampling
@@ -139,8 +145,6 @@ class ComplexitySelectionMixin:
         net = clf._new_net(self.n_features_in_, self.net_.n_train, None, seed=0)
         net.module_.load_state_dict(module.state_dict())
         clf._commit(net, first=False)
-        clf._mask_key_ = None
-        clf._sync_masks()
         return clf
 
     # --- evaluation at other settings -----------------------------------------

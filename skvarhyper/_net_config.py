@@ -7,7 +7,6 @@ from skorch.helper import predefined_split
 
 from ._callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
 from ._training import supports_fused
-from ._validation import check_device
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -43,14 +42,15 @@ def _callbacks(estimator, early_stopping, fingerprint, description):
     return callbacks
 
 
-def net_parameters(estimator, n_train, valid_dataset, fingerprint, description):
-    """Keyword arguments of the skorch net that every estimator shares.
+def net_parameters(estimator, device, n_train, valid_dataset, fingerprint, description):
+    """Keyword arguments of the skorch net that every estimator shares, on the
+    checked ``device``.
 
     Early stopping applies when there is a ``valid_dataset``.
     ``fingerprint`` (with its ``description``) names the checkpoint directory
     of this fit; None for no checkpoint.
     """
-    device = str(check_device(estimator.device))
+    device = str(device)
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {
         "complexity": estimator.complexity,

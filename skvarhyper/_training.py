@@ -175,9 +175,12 @@ class VariationalNet(NeuralNet):
             iterator.generator = self.generator
         return iterator
 
+    def _input(self, x):
+        """A batch as a float32 tensor on the device, as the module computes."""
+        return to_tensor(x, device=self.device).to(torch.float32)
+
     def infer(self, x, **fit_params):
-        x = to_tensor(x, device=self.device)
-        return self.module_(x, generator=self.generator, **fit_params)
+        return self.module_(self._input(x), generator=self.generator, **fit_params)
 
     # --- the objective ----------------------------------------------------------
 
@@ -329,7 +332,7 @@ class HyperVariationalNet(VariationalNet):
         return {"loss": loss, "y_pred": logits}
 
     def infer(self, x, **fit_params):
-        x = to_tensor(x, device=self.device)
+        x = self._input(x)
         complexity = torch.tensor([float(self.complexity)], device=x.device)
         logits, _ = self.module_(x[None], complexity, generator=self.generator)
         return logits[0]

@@ -156,6 +156,17 @@ def test_memory_hit_skips_training_and_a_changed_fit_parameter_misses(data, tmp_
     assert _cache_entries(tmp_path) == 3
 
 
+def test_the_net_predicts_with_the_selected_complexity(fitted, data):
+    X, _ = data
+    model = _copy(fitted)
+    for complexity in (0.01, 10.0):
+        model.set_complexity(complexity)
+        expected = model.predict_proba(X)
+        np.testing.assert_allclose(model.net_.predict_proba(X), expected, atol=1e-6)
+    model.set_params(complexity=0.1).predict(X)
+    assert model.net_.complexity == 0.1
+
+
 def test_memory_fit_uses_the_callbacks_without_hashing_them(data, tmp_path):
     from skorch.callbacks import EpochScoring
 

@@ -5,9 +5,9 @@ The names that train or plot (``reproduce``, ``write_report``,
 command starts, and refuses bad input, without loading torch.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from ._checks import METHODS, THESIS_COMPLEXITIES
 from .data import DatasetError, load_dataset
 
@@ -33,13 +33,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)
