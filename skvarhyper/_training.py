@@ -280,9 +280,12 @@ class HyperVariationalNet(VariationalNet):
             # an uneven batch sits out this step (each epoch shuffles anew); a
             # batch with fewer rows than draws lends its rows to several.
             per_draw = max(n_rows // n_draws, 1)
-            index = torch.arange(n_draws * per_draw, device=X.device) % n_rows
-            X = X[index].view(n_draws, per_draw, -1)
-            y = y[index].view(n_draws, per_draw)
+            if n_rows >= n_draws:
+                rows = slice(0, n_draws * per_draw)
+            else:
+                rows = torch.arange(n_draws, device=X.device) % n_rows
+            X = X[rows].view(n_draws, per_draw, -1)
+            y = y[rows].view(n_draws, per_draw)
         else:
             X = X.expand(n_draws, *X.shape)
             y = y.expand(n_draws, *y.shape)
