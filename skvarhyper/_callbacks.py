@@ -70,6 +70,26 @@ class DivergenceGuard(Callback):
         raise KeyboardInterrupt
 
 
+class EpochEvidence(Callback):
+    """Per-epoch ``{train,valid}_{nll,kl,elbo}``: the batches' values averaged,
+    weighted by batch size, as skorch's ``PassthroughScoring`` averages
+    ``train_loss``, but in one pass over the epoch's batches."""
+
+    TERMS = ("nll", "kl", "elbo")
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = net.history[-1]["batches"]
+        for prefix in ("train", "valid"):
+            size = f"{prefix}_batch_size"
+            scored = [b for b in batches if f"{prefix}_nll" in b]
+            total = sum(b[size] for b in scored)
+            if not total:
+                continue
+            for term in self.TERMS:
+                key = f"{prefix}_{term}"
+                net.history.record(key, sum(b[key] * b[size] for b in scored) / total)
+
+
 class SmoothedTrainLoss(Callback):
     """Records ``train_loss_smoothed``, an exponential moving average of the
     epochs' training loss: the stochastic ELBO's epoch-to-epoch noise would

@@ -12,9 +12,10 @@ import math
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
+
+from ._callbacks import EpochEvidence
 
 
 def drop_unfinished_epoch(history):
@@ -91,10 +92,12 @@ class VariationalNet(NeuralNet):
 
     The loss of a mini-batch is ``mean(NLL) + complexity * KL / n_train``, an
     unbiased estimate of ``-ELBO_complexity / n_train``. The module must return
-    logits and provide ``kl()``. Besides ``train_loss``/``valid_loss`` the
-    history records per epoch ``*_nll`` (mean negative log-likelihood per
-    sample), ``*_kl`` (KL divergence of the posterior from the prior) and
-    ``*_elbo`` (the generalised evidence lower bound of the training set).
+    logits and provide ``kl()`` and ``sample_with_kl(x, generator)`` (sampled
+    logits and KL in one pass, for training steps). Besides
+    ``train_loss``/``valid_loss`` the history records per epoch ``*_nll``
+    (mean negative log-likelihood per sample), ``*_kl`` (KL divergence of the
+    posterior from the prior) and ``*_elbo`` (the generalised evidence lower
+    bound of the training set).
 
     ``predict_proba`` and ``predict`` behave as skorch's
     ``NeuralNetClassifier``'s (posterior-mean probabilities, class codes), so
@@ -144,17 +147,10 @@ class VariationalNet(NeuralNet):
 
     @property
     def _default_callbacks(self):
-        evidence_scores = [
-            (f"{prefix}_{term}", PassthroughScoring(name=f"{prefix}_{term}", **opts))
-            for prefix, on_train in (("train", True), ("valid", False))
-            for term, opts in (
-                ("nll", {"lower_is_better": None, "on_train": on_train}),
-                ("kl", {"lower_is_better": None, "on_train": on_train}),
-                ("elbo", {"lower_is_better": False, "on_train": on_train}),
-            )
-        ]
         *base, print_log = super()._default_callbacks
-        return [*base, *evidence_scores, print_log]
+        # Silent fits skip PrintLog, which formats a table every epoch anyway.
+        shown = [print_log] if self.verbose else []
+        return [*base, ("evidence", EpochEvidence()), *shown]
 
     # --- initialisation and randomness ----------------------------------------
 
@@ -184,9 +180,21 @@ class VariationalNet(NeuralNet):
 
     # --- the objective ----------------------------------------------------------
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def train_step_single(self, batch, **fit_params):
+        """One step on a batch: sampled logits and KL from one fused pass."""
+        self._set_training(True)
+        X, y = unpack_data(batch)
+        logits, kl = self.module_.sample_with_kl(
+            self._input(X), generator=self.generator, **fit_params
+        )
+        loss = self.get_loss(logits, y, X=X, training=True, kl=kl)
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
         nll = super().get_loss(y_pred, y_true, X=X, training=training)
-        kl = self.module_.kl()
+        if kl is None:
+            kl = self.module_.kl()
         loss = nll + self.complexity * kl / self.n_train
         self.record_evidence(
             "train" if training else "valid", nll, kl, -loss * self.n_train

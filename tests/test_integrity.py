@@ -76,17 +76,18 @@ def _snapshot(clf):
 
 
 def _interrupt_forward(monkeypatch, module_class, at_call):
-    """Make the ``at_call``-th forward pass of ``module_class`` raise a Ctrl-C,
+    """Make the ``at_call``-th training pass of ``module_class`` raise a Ctrl-C,
     as a user's Ctrl-C would in the middle of a batch (not from a callback)."""
-    original = module_class.forward
+    name = "sample_with_kl" if hasattr(module_class, "sample_with_kl") else "forward"
+    original = getattr(module_class, name)
     calls = itertools.count(1)
 
-    def forward(self, *args, **kwargs):
+    def training_pass(self, *args, **kwargs):
         if next(calls) == at_call:
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(module_class, "forward", forward)
+    monkeypatch.setattr(module_class, name, training_pass)
 
 
 # --- bug 1: a checkpoint belongs to one fit ------------------------------------

@@ -136,3 +136,36 @@ def test_fused_forward_and_kl_match_the_separate_functions(prior_mean, masked):
         elementwise = elementwise * mask
     bias = gaussian_kl(params[2], params[3], prior_mean, 0.1).sum(-1)
     torch.testing.assert_close(kl, elementwise.sum((-2, -1)) + bias)
+
+
+@pytest.mark.parametrize("prior_mean", [0.0, 0.2])
+@pytest.mark.parametrize("pruned", [False, True])
+def test_fused_training_pass_equals_the_autograd_one(prior_mean, pruned):
+    """``sample_with_kl`` (one autograd node per layer, closed-form gradients)
+    gives the outputs, KL and gradients of the composed autograd operations."""
+    torch.manual_seed(0)
+    mlp = VariationalMLP((5, 7, 3), prior_mean=prior_mean, dtype=torch.float64)
+    for layer in mlp.layers:
+        with torch.no_grad():
+            layer.weight_log_std.uniform_(-3, 0)
+            layer.bias_log_std.uniform_(-3, 0)
+    if pruned:
+        mlp.layers[0].weight_mask[0, :3] = 0
+        mlp.layers[1].weight_mask[:, 2] = 0
+    x = torch.randn(11, 5, dtype=torch.float64, requires_grad=True)
+    y = torch.randint(0, 3, (11,))
+
+    def gradients(step):
+        mlp.zero_grad()
+        x.grad = None
+        logits, kl = step(torch.Generator().manual_seed(1))
+        (torch.nn.functional.cross_entropy(logits, y) + 0.3 * kl).backward()
+        grads = [p.grad.clone() for p in mlp.parameters()] + [x.grad.clone()]
+        return logits.detach(), kl.detach(), grads
+
+    reference = gradients(lambda g: (mlp(x, sample=True, generator=g), mlp.kl()))
+    fused = gradients(lambda g: mlp.sample_with_kl(x, generator=g))
+    torch.testing.assert_close(fused[0], reference[0])
+    torch.testing.assert_close(fused[1], reference[1])
+    for got, expected in zip(fused[2], reference[2], strict=True):
+        torch.testing.assert_close(got, expected)

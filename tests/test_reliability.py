@@ -99,19 +99,19 @@ def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path, monkeypatch):
     X, y = data
     params = {**FAST, "max_epochs": 8, "checkpoint": tmp_path}
     n_batches = -(-len(X) // 128)
-    original, calls = VariationalMLP.forward, []
+    original, calls = VariationalMLP.sample_with_kl, []
 
-    def forward(self, *args, **kwargs):
+    def sample_with_kl(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 2 * n_batches + 1:  # Ctrl-C in the third epoch
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(VariationalMLP, "forward", forward)
+    monkeypatch.setattr(VariationalMLP, "sample_with_kl", sample_with_kl)
     interrupted = VariationalMLPClassifier(**params)
     with pytest.raises(KeyboardInterrupt):
         interrupted.fit(X, y)
-    monkeypatch.setattr(VariationalMLP, "forward", original)
+    monkeypatch.setattr(VariationalMLP, "sample_with_kl", original)
     assert len(interrupted.net_.history) == 2
     (fit_directory,) = tmp_path.iterdir()
     assert (fit_directory / "params.pt").exists()

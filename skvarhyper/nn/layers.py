@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from .functional import INIT_LOG_STD, posterior_kl, variational_linear
+from .fused import sampled_linear_with_kl
 
 
 @torch.no_grad()
@@ -104,6 +105,22 @@ class VariationalLinear(nn.Module):
             self.bias_log_std,
             weight_mask=self.weight_mask,
             sample=self.training if sample is None else sample,
+            generator=generator,
+        )
+
+    def sample_with_kl(
+        self, x: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Sampled output and :meth:`kl` in one pass, as a training step needs."""
+        return sampled_linear_with_kl(
+            x,
+            self.weight_mean,
+            self.weight_log_std,
+            self.bias_mean,
+            self.bias_log_std,
+            weight_mask=self.weight_mask,
+            prior_mean=self.prior_mean,
+            prior_variance=self.prior_variance,
             generator=generator,
         )
 

@@ -80,6 +80,18 @@ class VariationalMLP(nn.Module):
             x = self._activation(layer(x, sample, generator))
         return last(x, sample, generator)
 
+    def sample_with_kl(
+        self, x: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Sampled logits and :meth:`kl` in one pass, as a training step needs."""
+        *hidden, last = self.layers
+        kl = 0.0
+        for layer in hidden:
+            x, layer_kl = layer.sample_with_kl(x, generator)
+            x, kl = self._activation(x), kl + layer_kl
+        x, layer_kl = last.sample_with_kl(x, generator)
+        return x, kl + layer_kl
+
     def kl(self) -> Tensor:
         """KL divergence of the whole posterior from the prior."""
         return sum(layer.kl() for layer in self.layers)
