@@ -66,6 +66,7 @@ class BaseVariationalClassifier(
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_mc_samples": [Interval(Integral, 0, None, closed="left")],
+        "predictive": [StrOptions({"moments", "mean"})],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -89,6 +90,7 @@ class BaseVariationalClassifier(
         "prune_score",
         "prune_scope",
         "n_mc_samples",
+        "predictive",
         "warm_start",
         "verbose",
         "callbacks",
@@ -228,11 +230,21 @@ class BaseVariationalClassifier(
             **{f"module__{name}": value for name, value in module_kwargs.items()},
             **net_kwargs,
             **net_parameters(
-                self, device, n_train, valid_dataset, fingerprint, description
+                self,
+                device,
+                n_train,
+                valid_dataset,
+                fingerprint,
+                description,
+                self._training_complexity(n_train),
             ),
             generator=make_generator(seed, device),
         )
         return net.initialize()
+
+    def _training_complexity(self, n_train):
+        """The ``λ`` a fit on ``n_train`` samples trains at."""
+        return float(self.complexity)
 
     @contextmanager
     def _fitted_architecture(self):

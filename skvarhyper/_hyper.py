@@ -96,7 +96,14 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
     max_epochs : int, default=200
         Passes over the training data.
     n_mc_samples : int, default=0
-        Posterior draws averaged by :meth:`predict_proba`; 0 uses the means.
+        Posterior draws averaged by :meth:`predict_proba`; 0 integrates over
+        the posterior without sampling, as ``predictive`` says.
+    predictive : {"moments", "mean"}, default="moments"
+        How :meth:`predict_proba` integrates over the posterior when
+        ``n_mc_samples=0``: ``"moments"`` propagates the means and variances
+        of the pre-activations through the network and takes the probit
+        approximation of the softmax (one pass, about 3 times the cost of
+        ``"mean"``); ``"mean"`` predicts with the posterior means.
     tol : float or None, default=None
         Convergence tolerance: when the moving average of the training loss
         (``train_loss_smoothed``; the validation loss with ``early_stopping``)
@@ -206,6 +213,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         batch_size=128,
         max_epochs=200,
         n_mc_samples=0,
+        predictive="moments",
         tol=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -240,6 +248,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.n_mc_samples = n_mc_samples
+        self.predictive = predictive
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -77,7 +77,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``prior_mean``, ``prior_variance``,
         ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
-        ``n_mc_samples``, ``tol``, ``early_stopping``, ``validation_fraction``,
+        ``n_mc_samples``, ``predictive``, ``tol``, ``early_stopping``,
+        ``validation_fraction``,
         ``n_iter_no_change``, ``prune_score``, ``prune_scope``, ``memory``,
         ``warm_start``, ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
@@ -169,6 +170,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         batch_size=128,
         max_epochs=200,
         n_mc_samples=0,
+        predictive="moments",
         tol=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -208,6 +210,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.n_mc_samples = n_mc_samples
+        self.predictive = predictive
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -42,9 +42,11 @@ def _callbacks(estimator, early_stopping, fingerprint, description):
     return callbacks
 
 
-def net_parameters(estimator, device, n_train, valid_dataset, fingerprint, description):
+def net_parameters(
+    estimator, device, n_train, valid_dataset, fingerprint, description, complexity
+):
     """Keyword arguments of the skorch net that every estimator shares, on the
-    checked ``device``.
+    checked ``device``, training at ``complexity``.
 
     Early stopping applies when there is a ``valid_dataset``.
     ``fingerprint`` (with its ``description``) names the checkpoint directory
@@ -53,7 +55,7 @@ def net_parameters(estimator, device, n_train, valid_dataset, fingerprint, descr
     device = str(device)
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {
-        "complexity": estimator.complexity,
+        "complexity": complexity,
         "n_train": n_train,
         "optimizer": optimizer,
         "lr": estimator.lr,

@@ -83,7 +83,9 @@ class PosteriorMixin:
         start = 0
         with torch.inference_mode():
             for batch in self._batches(X):
-                if n_samples == 0:
+                if n_samples == 0 and self.predictive == "moments":
+                    batch_proba = module.predictive_proba(batch)
+                elif n_samples == 0:
                     batch_proba = torch.softmax(module(batch, sample=False), dim=-1)
                 else:
                     batch_proba = sum(
@@ -104,8 +106,9 @@ class PosteriorMixin:
     def predict_proba(self, X):
         """Class probabilities under the posterior.
 
-        With ``n_mc_samples=0`` the network's weights are the posterior means
-        of the unpruned weights; otherwise probabilities are averaged over
+        With ``n_mc_samples=0`` the probabilities integrate over the posterior
+        of the unpruned weights in one pass (``predictive="moments"``) or use
+        its means (``predictive="mean"``); otherwise they are averaged over
         ``n_mc_samples`` draws from the posterior (reproducible for a fixed
         ``random_state``, and the same from any thread).
 
@@ -197,9 +200,9 @@ class PosteriorMixin:
     def evidence(self, X, y, *, n_mc_samples=20):
         """Terms of the generalised evidence lower bound on ``(X, y)``.
 
-        ``ELBO = E_q[log p(y | X, w)] - complexity * KL(q || p)``, with the
-        expectation estimated from ``n_mc_samples`` draws of the local
-        reparameterisation (the posterior mean when 0).
+        ``ELBO = E_q[log p(y | X, w)] - λ * KL(q || p)`` at the model's
+        complexity ``λ``, with the expectation estimated from ``n_mc_samples``
+        draws of the local reparameterisation (the posterior mean when 0).
 
         Parameters
         ----------
@@ -237,7 +240,7 @@ class PosteriorMixin:
         return {
             "log_likelihood": log_likelihood,
             "kl": kl,
-            "elbo": log_likelihood - self.complexity * kl,
+            "elbo": log_likelihood - float(self.net_.complexity) * kl,
         }
 
     # --- evaluation at other settings -------------------------------------------
@@ -250,7 +253,7 @@ class PosteriorMixin:
                 "complexities can only be given for a HyperVariationalClassifier; a "
                 "VariationalMLPClassifier is fitted at one complexity."
             )
-        return np.array([float(self.complexity)])
+        return np.array([float(self.net_.complexity)])
 
     def _model_at(self, complexity):
         """A copy of the model of ``complexity`` that can be pruned freely

@@ -1,5 +1,10 @@
 """VariationalMLPClassifier: a Bayesian MLP trained on the generalised evidence."""
 
+from itertools import pairwise
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
 from ._base import BaseVariationalClassifier
 from ._training import VariationalNet
 from ._validation import check_hidden_layer_sizes
@@ -25,35 +30,47 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
             default="relu"
         Activation of the hidden layers. ``"softmax"`` normalises over the
         hidden units, as in the thesis' model.
-    complexity : float, default=1.0
-        Weight ``λ >= 0`` of the KL term of the evidence.
+    complexity : float or "auto", default="auto"
+        Weight ``λ >= 0`` of the KL term of the evidence. ``"auto"`` scales it
+        with the data: ``λ = min(1, n_samples / n_weights)``, the ordinary
+        evidence once there are more training samples than weights, and a
+        proportionally weaker pull towards the prior for a network larger than
+        its data (where ``λ = 1`` underfits: on iris, 0.33 log loss against
+        0.12). The value used is ``complexity_``.
     prior_mean : float, default=0.0
         Mean of the Gaussian prior of every weight and bias.
     prior_variance : float, default=0.1
         Variance of the Gaussian prior; must be positive.
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the variational parameters.
-    lr : float, default=1e-2
+    lr : float, default=3e-3
         Learning rate.
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``; ignored by Adam.
-    batch_size : int, default=128
+    batch_size : int, default=200
         Mini-batch size; clipped to the number of training samples.
     max_epochs : int, default=200
         Passes over the training data.
     n_mc_samples : int, default=0
-        Posterior draws averaged by :meth:`predict_proba`; 0 predicts with the
-        posterior means.
-    tol : float or None, default=None
+        Posterior draws averaged by :meth:`predict_proba`; 0 integrates over
+        the posterior without sampling, as ``predictive`` says.
+    predictive : {"moments", "mean"}, default="moments"
+        How :meth:`predict_proba` integrates over the posterior when
+        ``n_mc_samples=0``: ``"moments"`` propagates the means and variances
+        of the pre-activations through the network and takes the probit
+        approximation of the softmax (one pass, about 3 times the cost of
+        ``"mean"``); ``"mean"`` predicts with the posterior means. On ten
+        real tables, moments gave a lower log loss than the mean on 7.
+    tol : float or None, default=1e-4
         Convergence tolerance, as in ``MLPClassifier``: when the training loss
         (the validation loss with ``early_stopping``) has not improved by at
         least ``tol`` for ``n_iter_no_change`` consecutive epochs, training
         stops. The training loss is a stochastic estimate, so its moving
         average (``train_loss_smoothed`` in the history, a memory of about 10
-        epochs) is what must improve. None (the default) always trains
-        ``max_epochs`` epochs: on digits, stopping at ``tol=1e-4`` halves the
-        epochs but leaves the posterior's signal-to-noise ranking less
-        settled (80 % SNR pruning then costs 1.3 points instead of 0.4).
+        epochs) is what must improve. None always trains ``max_epochs``
+        epochs, which leaves the posterior's signal-to-noise ranking more
+        settled for heavy pruning (on digits at ``lr=1e-2``, 80 % SNR pruning
+        cost 0.4 points after 200 epochs and 1.3 after stopping at 1e-4).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified) and
         stop when its loss has not improved (by ``tol``, when set) for
@@ -108,6 +125,9 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` holds per-epoch ``train_loss``, ``train_nll``,
         ``train_kl`` and ``train_elbo``.
+    complexity_ : float
+        The complexity ``λ`` the model was trained at (``complexity``, or its
+        value for ``"auto"``).
     n_weights_ : int
         Number of prunable weights (biases excluded).
     sparsity_ : float
@@ -137,16 +157,17 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         hidden_layer_sizes=(100,),
         *,
         activation="relu",
-        complexity=1.0,
+        complexity="auto",
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
-        lr=1e-2,
+        lr=3e-3,
         momentum=0.9,
-        batch_size=128,
+        batch_size=200,
         max_epochs=200,
         n_mc_samples=0,
-        tol=None,
+        predictive="moments",
+        tol=1e-4,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -172,6 +193,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.n_mc_samples = n_mc_samples
+        self.predictive = predictive
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -186,6 +208,26 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.callbacks = callbacks
         self.on_divergence = on_divergence
         self.checkpoint = checkpoint
+
+    _parameter_constraints: dict = {
+        **BaseVariationalClassifier._parameter_constraints,
+        "complexity": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def _training_complexity(self, n_train):
+        if self.complexity != "auto":
+            return float(self.complexity)
+        sizes = (
+            self.n_features_in_,
+            *check_hidden_layer_sizes(self.hidden_layer_sizes),
+            len(self.classes_),
+        )
+        n_weights = sum(n_in * n_out for n_in, n_out in pairwise(sizes))
+        return min(1.0, n_train / n_weights)
+
+    def _commit(self, net, **kwargs):
+        super()._commit(net, **kwargs)
+        self.complexity_ = float(net.complexity)
 
     def _net_spec(self, n_features, n_classes):
         module_kwargs = {

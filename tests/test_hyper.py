@@ -157,8 +157,10 @@ def test_memory_hit_skips_training_and_a_changed_fit_parameter_misses(data, tmp_
 
 
 def test_the_net_predicts_with_the_selected_complexity(fitted, data):
+    """The skorch net (which scoring callbacks call) predicts with the
+    posterior means of the selected model."""
     X, _ = data
-    model = _copy(fitted)
+    model = _copy(fitted).set_params(predictive="mean")
     for complexity in (0.01, 10.0):
         model.set_complexity(complexity)
         expected = model.predict_proba(X)

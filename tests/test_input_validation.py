@@ -52,6 +52,7 @@ BAD_PARAMS = {
     "prune_fraction": [-0.1, 1.5],
     "prune_score": ["random"],
     "n_mc_samples": [-1],
+    "predictive": ["sample"],
 }
 
 

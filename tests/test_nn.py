@@ -169,3 +169,28 @@ def test_fused_training_pass_equals_the_autograd_one(prior_mean, pruned):
     torch.testing.assert_close(fused[1], reference[1])
     for got, expected in zip(fused[2], reference[2], strict=True):
         torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_moment_propagation_is_closer_to_the_predictive_than_the_mean(activation):
+    """``predictive_proba`` (one pass of means and variances) approximates the
+    Monte-Carlo predictive better than the posterior-mean network does."""
+    torch.manual_seed(0)
+    mlp = VariationalMLP((5, 20, 3), activation)
+    with torch.no_grad():
+        for layer in mlp.layers:
+            layer.weight_log_std.fill_(-1.0)
+    x = torch.randn(8, 5)
+    with torch.inference_mode():
+        generator = torch.Generator().manual_seed(0)
+        draws = torch.stack(
+            [torch.softmax(mlp(x, True, generator), -1) for _ in range(20_000)]
+        )
+        predictive = draws.mean(0)
+        moments = mlp.predictive_proba(x)
+        mean = torch.softmax(mlp(x, sample=False), -1)
+    torch.testing.assert_close(moments.sum(-1), torch.ones(8))
+    moments_error = (moments - predictive).abs().max()
+    assert moments_error < 0.05
+    if activation != "softmax":  # both are exact to first order there
+        assert moments_error < (mean - predictive).abs().max()

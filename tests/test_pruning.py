@@ -72,7 +72,7 @@ def test_pruning_curve_of_a_variational_model_matches_manual_pruning(digits_like
     proba = clf.predict_proba(X)
     curve = pruning_curve(clf, X, y, fractions=[0.0, 0.5, 0.9])
     assert curve.scores.shape == (1, 3)
-    assert curve.complexities.tolist() == [clf.complexity]
+    assert curve.complexities.tolist() == [clf.complexity_]
     assert curve.n_weights_kept.tolist() == [176, 88, 18]
     for fraction, score in zip(curve.fractions, curve.scores[0]):
         reference = _fit(VariationalMLPClassifier, digits_like).prune(fraction)

@@ -1,3 +1,4 @@
+import copy
 import pickle
 
 import numpy as np
@@ -52,7 +53,7 @@ def test_history_records_evidence_terms(fitted):
     for key in ("train_loss", "train_nll", "train_kl", "train_elbo"):
         assert np.all(np.isfinite(history[:, key]))
     n_train = 200
-    lam = fitted.complexity
+    lam = fitted.complexity_
     expected_elbo = -(np.array(history[:, "train_loss"]) * n_train)
     np.testing.assert_allclose(history[:, "train_elbo"], expected_elbo, rtol=1e-5)
     nll_plus_kl = (
@@ -170,8 +171,9 @@ def test_set_params_prune_fraction_takes_effect(fitted, data):
     )
 
 
-def test_magnitude_and_layer_scope_prune_differently(fitted):
-    clf = pickle.loads(pickle.dumps(fitted))
+def test_magnitude_and_layer_scope_prune_differently(data):
+    # Enough steps at λ = 1 to spread the posterior stds, so the ranks differ.
+    clf = VariationalMLPClassifier(**FAST, complexity=1.0, batch_size=32).fit(*data)
     masks = {}
     for score, scope in [("snr", "global"), ("magnitude", "global"), ("snr", "layer")]:
         clf.prune(0.8, score=score, scope=scope)
@@ -254,11 +256,12 @@ def test_evidence_terms(fitted, data):
     assert set(ev) == {"log_likelihood", "kl", "elbo"}
     assert ev["log_likelihood"] < 0 and ev["kl"] > 0
     assert ev["elbo"] == pytest.approx(
-        ev["log_likelihood"] - fitted.complexity * ev["kl"]
+        ev["log_likelihood"] - fitted.complexity_ * ev["kl"]
     )
     assert fitted.evidence(X, y) == ev
     mean_ll = fitted.evidence(X, y, n_mc_samples=0)["log_likelihood"]
-    log_proba = np.log(fitted.predict_proba(X)[np.arange(len(y)), y])
+    mean_model = copy.copy(fitted).set_params(predictive="mean")
+    log_proba = np.log(mean_model.predict_proba(X)[np.arange(len(y)), y])
     assert mean_ll == pytest.approx(log_proba.sum(), rel=1e-4)
 
 
@@ -319,3 +322,30 @@ def test_pipeline_grid_search_over_complexity_and_pruning_with_string_labels():
 def test_prune_before_fit_raises_not_fitted():
     with pytest.raises(NotFittedError):
         VariationalMLPClassifier().prune(0.5)
+
+
+def test_auto_complexity_scales_with_the_data(data):
+    """complexity="auto" trains at min(1, n_samples / n_weights)."""
+    X, y = data
+    small = VariationalMLPClassifier(**FAST).fit(X[:100], y[:100])
+    n_weights = X.shape[1] * 16 + 16 * len(np.unique(y))
+    assert small.complexity_ == pytest.approx(100 / n_weights)
+    assert small.net_.complexity == small.complexity_
+    ev = small.evidence(X, y)
+    assert ev["elbo"] == pytest.approx(
+        ev["log_likelihood"] - small.complexity_ * ev["kl"]
+    )
+    wide = VariationalMLPClassifier(**{**FAST, "hidden_layer_sizes": (2,)})
+    assert wide.fit(X, y).complexity_ == 1.0
+    fixed = VariationalMLPClassifier(**FAST, complexity=0.3).fit(X, y)
+    assert fixed.complexity_ == 0.3
+
+
+def test_predictive_moments_and_mean_differ_and_both_are_probabilities(fitted, data):
+    X, _ = data
+    moments = fitted.predict_proba(X)
+    mean = copy.copy(fitted).set_params(predictive="mean").predict_proba(X)
+    for proba in (moments, mean):
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # Integrating over the posterior is less confident than its mean.
+    assert moments.max(axis=1).mean() < mean.max(axis=1).mean()

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from .functional import ACTIVATIONS, INIT_LOG_STD
 from .layers import VariationalLinear
+from .moments import activation_moments, linear_moments, probit_softmax
 
 
 class VariationalMLP(nn.Module):
@@ -91,6 +92,29 @@ class VariationalMLP(nn.Module):
             x, kl = self._activation(x), kl + layer_kl
         x, layer_kl = last.sample_with_kl(x, generator)
         return x, kl + layer_kl
+
+    def predictive_proba(self, x: Tensor) -> Tensor:
+        """Class probabilities integrated over the posterior in one pass.
+
+        Propagates the means and variances of the pre-activations and applies
+        the probit approximation to the softmax (see
+        :mod:`skvarhyper.nn.moments`); about three times the cost of a pass
+        with the posterior means.
+        """
+        mean, variance = x, None
+        for i, layer in enumerate(self.layers):
+            if i:
+                mean, variance = activation_moments(self.activation, mean, variance)
+            mask = layer.weight_mask
+            mean, variance = linear_moments(
+                mean,
+                variance,
+                layer.weight_mean * mask,
+                torch.exp(2.0 * layer.weight_log_std) * mask,
+                layer.bias_mean,
+                torch.exp(2.0 * layer.bias_log_std),
+            )
+        return probit_softmax(mean, variance)
 
     def kl(self) -> Tensor:
         """KL divergence of the whole posterior from the prior."""

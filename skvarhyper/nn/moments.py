@@ -1,0 +1,79 @@
+"""The predictive distribution of a mean-field Gaussian network in one pass.
+
+Instead of averaging sampled networks, the means and variances of every
+layer's pre-activations are propagated through the network (each unit treated
+as an independent Gaussian), and the class probabilities integrate a softmax
+over the Gaussian logits by the probit approximation
+``softmax(mean / sqrt(1 + pi * variance / 8))``. ReLU and identity activations
+pass their exact Gaussian moments on; smooth activations pass first-order
+(delta-method) moments.
+"""
+
+import math
+
+import torch
+from torch import Tensor
+
+PROBIT_SCALE = math.pi / 8
+"""``pi / 8`` matches the logistic function to the Gaussian CDF (MacKay, 1992)."""
+
+
+def _relu_moments(mean: Tensor, variance: Tensor) -> tuple[Tensor, Tensor]:
+    std = variance.sqrt().clamp_min(torch.finfo(mean.dtype).tiny)
+    z = mean / std
+    cdf = 0.5 * torch.erfc(-z / math.sqrt(2.0))
+    pdf = torch.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    out_mean = mean * cdf + std * pdf
+    second_moment = (mean * mean + variance) * cdf + mean * std * pdf
+    return out_mean, (second_moment - out_mean * out_mean).clamp_min(0.0)
+
+
+def _softmax_moments(mean: Tensor, variance: Tensor) -> tuple[Tensor, Tensor]:
+    """First-order moments of the softmax over the last dimension: the
+    Jacobian ``diag(p) - p p.T`` applied to independent inputs."""
+    p = torch.softmax(mean, dim=-1)
+    spread = (p * p * variance).sum(-1, keepdim=True)
+    return p, (p * p * (spread + (1.0 - 2.0 * p) * variance)).clamp_min(0.0)
+
+
+def activation_moments(
+    name: str, mean: Tensor, variance: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Mean and variance of the activation ``name`` of ``a ~ N(mean, variance)``:
+    exact for ``"relu"`` and ``"identity"``, first-order otherwise."""
+    if name == "identity":
+        return mean, variance
+    if name == "relu":
+        return _relu_moments(mean, variance)
+    if name == "softmax":
+        return _softmax_moments(mean, variance)
+    if name == "tanh":
+        out = torch.tanh(mean)
+        slope = 1.0 - out * out
+    else:  # logistic
+        out = torch.sigmoid(mean)
+        slope = out * (1.0 - out)
+    return out, slope * slope * variance
+
+
+def linear_moments(
+    mean: Tensor,
+    variance: Tensor | None,
+    weight_mean: Tensor,
+    weight_variance: Tensor,
+    bias_mean: Tensor,
+    bias_variance: Tensor,
+) -> tuple[Tensor, Tensor]:
+    """Mean and variance of ``x w.T + b`` for independent Gaussian ``x``
+    (``variance`` None for a known input), weights and biases."""
+    out_mean = torch.addmm(bias_mean, mean, weight_mean.t())
+    out_variance = torch.addmm(bias_variance, mean * mean, weight_variance.t())
+    if variance is not None:
+        second_moment = weight_mean * weight_mean + weight_variance
+        out_variance = out_variance.addmm_(variance, second_moment.t())
+    return out_mean, out_variance
+
+
+def probit_softmax(mean: Tensor, variance: Tensor) -> Tensor:
+    """Class probabilities of Gaussian logits by the probit approximation."""
+    return torch.softmax(mean * torch.rsqrt(1.0 + PROBIT_SCALE * variance), dim=-1)
