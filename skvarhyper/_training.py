@@ -184,8 +184,12 @@ class VariationalNet(NeuralNet):
         """One step on a batch: sampled logits and KL from one fused pass."""
         self._set_training(True)
         X, y = unpack_data(batch)
+        # The KL's gradient reaches the parameters through the logits' backward.
         logits, kl = self.module_.sample_with_kl(
-            self._input(X), generator=self.generator, **fit_params
+            self._input(X),
+            generator=self.generator,
+            kl_weight=self.complexity / self.n_train,
+            **fit_params,
         )
         loss = self.get_loss(logits, y, X=X, training=True, kl=kl)
         loss.backward()

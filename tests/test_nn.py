@@ -141,8 +141,9 @@ def test_fused_forward_and_kl_match_the_separate_functions(prior_mean, masked):
 @pytest.mark.parametrize("prior_mean", [0.0, 0.2])
 @pytest.mark.parametrize("pruned", [False, True])
 def test_fused_training_pass_equals_the_autograd_one(prior_mean, pruned):
-    """``sample_with_kl`` (one autograd node per layer, closed-form gradients)
-    gives the outputs, KL and gradients of the composed autograd operations."""
+    """``sample_with_kl`` (one autograd node per layer, closed-form gradients
+    with the KL term's folded in) gives the outputs, KL and gradients of the
+    composed autograd operations."""
     torch.manual_seed(0)
     mlp = VariationalMLP((5, 7, 3), prior_mean=prior_mean, dtype=torch.float64)
     for layer in mlp.layers:
@@ -154,17 +155,19 @@ def test_fused_training_pass_equals_the_autograd_one(prior_mean, pruned):
         mlp.layers[1].weight_mask[:, 2] = 0
     x = torch.randn(11, 5, dtype=torch.float64, requires_grad=True)
     y = torch.randint(0, 3, (11,))
+    kl_weight = 0.3
 
     def gradients(step):
         mlp.zero_grad()
         x.grad = None
         logits, kl = step(torch.Generator().manual_seed(1))
-        (torch.nn.functional.cross_entropy(logits, y) + 0.3 * kl).backward()
+        (torch.nn.functional.cross_entropy(logits, y) + kl_weight * kl).backward()
         grads = [p.grad.clone() for p in mlp.parameters()] + [x.grad.clone()]
         return logits.detach(), kl.detach(), grads
 
     reference = gradients(lambda g: (mlp(x, sample=True, generator=g), mlp.kl()))
-    fused = gradients(lambda g: mlp.sample_with_kl(x, generator=g))
+    fused = gradients(lambda g: mlp.sample_with_kl(x, g, kl_weight=kl_weight))
+    assert not fused[1].requires_grad
     torch.testing.assert_close(fused[0], reference[0])
     torch.testing.assert_close(fused[1], reference[1])
     for got, expected in zip(fused[2], reference[2], strict=True):

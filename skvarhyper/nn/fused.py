@@ -1,11 +1,13 @@
-"""A sampled mean-field Gaussian layer and its KL term as one autograd node.
+"""A sampled mean-field Gaussian layer as one autograd node.
 
 On small tabular networks a training step is dominated by the number of
 operations, not by arithmetic: autograd records about thirty nodes per layer
-for the local reparameterisation and the closed-form KL. This node computes
-the same values and writes the gradients in closed form, which makes a
-training step about a third cheaper. It serves single networks (2-d weights);
-the hypernetwork's stacks of networks keep the autograd path of
+for the local reparameterisation and the closed-form KL. This node computes the
+sampled output and the KL value, and writes the gradients in closed form, the
+KL term's included: the gradient that reaches the parameters through the
+output is that of ``loss + kl_weight * KL``, so the KL value itself carries no
+gradient. It serves single networks (2-d weights); the hypernetwork's stacks of
+networks keep the autograd path of
 :func:`~skvarhyper.nn.functional.variational_linear_with_kl`.
 """
 
@@ -16,10 +18,14 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 
-class _SampledLayerWithKL(torch.autograd.Function):
+def _flat_dot(a: Tensor, b: Tensor) -> Tensor:
+    return torch.dot(a.reshape(-1), b.reshape(-1))
+
+
+class _SampledLayer(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight_mean, weight_log_std, bias_mean, bias_log_std, *rest):
-        weight_mask, noise, prior_mean, prior_variance = rest
+        weight_mask, noise, kl_weight, prior_mean, prior_variance = rest
         variance = torch.exp(2.0 * weight_log_std)
         bias_variance = torch.exp(2.0 * bias_log_std)
         if weight_mask is None:
@@ -27,53 +33,60 @@ class _SampledLayerWithKL(torch.autograd.Function):
         else:
             weight_mean = weight_mean * weight_mask
             variance = variance * weight_mask
-            log_std_sum, count = (weight_log_std * weight_mask).sum(), weight_mask.sum()
+            log_std_sum = _flat_dot(weight_log_std, weight_mask)
+            count = weight_mask.sum()
         squared_x = x * x
         std = torch.addmm(bias_variance, squared_x, variance.t()).sqrt_()
         out = torch.addmm(bias_mean, x, weight_mean.t()).addcmul_(noise, std)
-        deviation = weight_mean - prior_mean
-        if prior_mean and weight_mask is not None:
-            deviation = deviation * weight_mask
-        bias_deviation = bias_mean - prior_mean
-        squares = (deviation * deviation).sum() + (
-            bias_deviation * bias_deviation
-        ).sum()
+        deviation, bias_deviation = weight_mean, bias_mean
+        if prior_mean:
+            deviation, bias_deviation = weight_mean - prior_mean, bias_mean - prior_mean
+            if weight_mask is not None:
+                deviation = deviation * weight_mask
+        squares = _flat_dot(deviation, deviation) + torch.dot(
+            bias_deviation, bias_deviation
+        )
         kl = 0.5 * (
             (variance.sum() + bias_variance.sum() + squares) / prior_variance
             - 2.0 * (log_std_sum + bias_log_std.sum())
             + (count + bias_mean.numel()) * (math.log(prior_variance) - 1.0)
         )
+        ctx.mark_non_differentiable(kl)
         ctx.save_for_backward(
-            x, squared_x, weight_mean, variance, bias_variance, noise, std,
+            x, squared_x, variance, bias_variance, noise, std, weight_mean,
             deviation, bias_deviation, weight_mask,
         )  # fmt: skip
-        ctx.prior_variance = prior_variance
+        ctx.kl_weight, ctx.prior_variance = kl_weight, prior_variance
         return out, kl
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_out, grad_kl):
+    def backward(ctx, grad_out, _):
         (
-            x, squared_x, weight_mean, variance, bias_variance, noise, std,
+            x, squared_x, variance, bias_variance, noise, std, weight_mean,
             deviation, bias_deviation, weight_mask,
         ) = ctx.saved_tensors  # fmt: skip
-        kl_scale = grad_kl / ctx.prior_variance
-        # d out / d variance of the pre-activation: noise / (2 std).
-        grad_var = grad_out * noise / (2.0 * std)
-        grad_x = grad_out @ weight_mean + 2.0 * x * (grad_var @ variance)
-        grad_weight_mean = torch.addcmul(grad_out.t() @ x, deviation, kl_scale)
-        kept = 1.0 if weight_mask is None else weight_mask
-        grad_weight_log_std = 2.0 * variance * (grad_var.t() @ squared_x)
-        grad_weight_log_std += variance * kl_scale - grad_kl * kept
-        if weight_mask is not None:
-            grad_weight_mean = grad_weight_mean * weight_mask
-        grad_bias_mean = grad_out.sum(0) + bias_deviation * kl_scale
+        kl_weight = ctx.kl_weight
+        kl_scale = kl_weight / ctx.prior_variance
+        # Twice the gradient with respect to the pre-activations' variance.
+        grad_var = (grad_out * noise).div_(std)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (grad_out @ weight_mean).addcmul_(x, grad_var @ variance)
+        grad_weight_mean = (grad_out.t() @ x).add_(deviation, alpha=kl_scale)
+        grad_weight_log_std = (grad_var.t() @ squared_x).add_(kl_scale).mul_(variance)
+        if weight_mask is None:
+            grad_weight_log_std.sub_(kl_weight)
+        else:
+            grad_weight_mean.mul_(weight_mask)
+            grad_weight_log_std.sub_(weight_mask, alpha=kl_weight)
+        grad_bias_mean = grad_out.sum(0).add_(bias_deviation, alpha=kl_scale)
         grad_bias_log_std = (
-            2.0 * bias_variance * grad_var.sum(0) + bias_variance * kl_scale - grad_kl
+            grad_var.sum(0).add_(kl_scale).mul_(bias_variance).sub_(kl_weight)
         )
         return (
             grad_x, grad_weight_mean, grad_weight_log_std, grad_bias_mean,
-            grad_bias_log_std, None, None, None, None,
+            grad_bias_log_std, None, None, None, None, None,
         )  # fmt: skip
 
 
@@ -87,15 +100,19 @@ def sampled_linear_with_kl(
     weight_mask: Tensor | None,
     prior_mean: float,
     prior_variance: float,
+    kl_weight: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Pre-activations drawn by the local reparameterisation trick, and the KL.
 
-    Equal (to rounding) to :func:`~skvarhyper.nn.functional.variational_linear`
-    with ``sample=True`` and :func:`~skvarhyper.nn.functional.posterior_kl`,
-    gradients included, for one network: ``x`` of shape ``(B, in)`` and a
-    weight of shape ``(out, in)``. Noise comes from ``generator`` (torch's
-    global one when None). Not twice differentiable.
+    The values equal (to rounding) those of
+    :func:`~skvarhyper.nn.functional.variational_linear` with ``sample=True``
+    and :func:`~skvarhyper.nn.functional.posterior_kl`, for one network: ``x``
+    of shape ``(B, in)`` and a weight of shape ``(out, in)``. The KL value is
+    not differentiable; instead, the gradient through the output includes
+    ``kl_weight`` times the KL's, so that ``loss(out) + kl_weight * kl`` is
+    minimised by ``loss(out).backward()``. Noise comes from ``generator``
+    (torch's global one when None). Not twice differentiable.
     """
     noise = torch.randn(
         (x.shape[0], weight_mean.shape[0]),
@@ -103,7 +120,7 @@ def sampled_linear_with_kl(
         device=x.device,
         dtype=x.dtype,
     )
-    return _SampledLayerWithKL.apply(
+    return _SampledLayer.apply(
         x,
         weight_mean,
         weight_log_std,
@@ -111,6 +128,7 @@ def sampled_linear_with_kl(
         bias_log_std,
         weight_mask,
         noise,
+        float(kl_weight),
         float(prior_mean),
         float(prior_variance),
     )

@@ -109,9 +109,14 @@ class VariationalLinear(nn.Module):
         )
 
     def sample_with_kl(
-        self, x: Tensor, generator: torch.Generator | None = None
+        self,
+        x: Tensor,
+        generator: torch.Generator | None = None,
+        kl_weight: float = 1.0,
     ) -> tuple[Tensor, Tensor]:
-        """Sampled output and :meth:`kl` in one pass, as a training step needs."""
+        """Sampled output and the value of :meth:`kl` in one pass, as a training
+        step needs; the output's gradient includes ``kl_weight`` times the KL's
+        (see :func:`~skvarhyper.nn.fused.sampled_linear_with_kl`)."""
         return sampled_linear_with_kl(
             x,
             self.weight_mean,
@@ -121,6 +126,7 @@ class VariationalLinear(nn.Module):
             weight_mask=self.weight_mask,
             prior_mean=self.prior_mean,
             prior_variance=self.prior_variance,
+            kl_weight=kl_weight,
             generator=generator,
         )
 

@@ -82,15 +82,21 @@ class VariationalMLP(nn.Module):
         return last(x, sample, generator)
 
     def sample_with_kl(
-        self, x: Tensor, generator: torch.Generator | None = None
+        self,
+        x: Tensor,
+        generator: torch.Generator | None = None,
+        kl_weight: float = 1.0,
     ) -> tuple[Tensor, Tensor]:
-        """Sampled logits and :meth:`kl` in one pass, as a training step needs."""
+        """Sampled logits and the value of :meth:`kl` in one pass, as a training
+        step needs. The KL value carries no gradient; the logits' gradient
+        includes ``kl_weight`` times the KL's, so ``loss(logits).backward()``
+        minimises ``loss + kl_weight * KL``."""
         *hidden, last = self.layers
         kl = 0.0
         for layer in hidden:
-            x, layer_kl = layer.sample_with_kl(x, generator)
+            x, layer_kl = layer.sample_with_kl(x, generator, kl_weight)
             x, kl = self._activation(x), kl + layer_kl
-        x, layer_kl = last.sample_with_kl(x, generator)
+        x, layer_kl = last.sample_with_kl(x, generator, kl_weight)
         return x, kl + layer_kl
 
     def predictive_proba(self, x: Tensor) -> Tensor:
