@@ -21,12 +21,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from skorch.dataset import Dataset
 
 from ._labels import ClassifierTargetsMixin
+from ._mlp_attributes import MLPAttributesMixin
 from ._net_config import OPTIMIZERS, net_parameters
-from ._persistence import load_estimator, save_estimator
+from ._persistence import PersistenceMixin
 from ._posterior import PosteriorMixin
 from ._state import FitInterrupted, fit_fingerprint, fit_parameters, transaction
 from ._training import drop_unfinished_epoch, make_generator
@@ -36,6 +37,7 @@ from ._validation import (
     check_hidden_layer_sizes,
     check_validation_split,
 )
+from ._weights import mean_one, row_weights
 from .nn import ACTIVATIONS
 from .nn.pruning import PRUNING_SCORES
 
@@ -43,7 +45,12 @@ _SEED_BOUND = np.iinfo(np.int32).max
 
 
 class BaseVariationalClassifier(
-    PosteriorMixin, ClassifierTargetsMixin, ClassifierMixin, BaseEstimator
+    MLPAttributesMixin,
+    PersistenceMixin,
+    PosteriorMixin,
+    ClassifierTargetsMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Base of the classifiers; not meant to be used directly.
 
@@ -67,6 +74,7 @@ class BaseVariationalClassifier(
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_mc_samples": [Interval(Integral, 0, None, closed="left")],
         "predictive": [StrOptions({"moments", "mean"})],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -120,7 +128,7 @@ class BaseVariationalClassifier(
 
     # --- fitting --------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to data.
 
         With ``warm_start=True`` a fitted model continues from its weights and
@@ -135,6 +143,10 @@ class BaseVariationalClassifier(
             Training data; sparse input is densified.
         y : array-like of shape (n_samples,)
             Class labels, numbers or strings.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the likelihood; the KL term is
+            scaled by their total, so integer weights train the model of the
+            repeated rows. Multiplied with ``class_weight``.
 
         Returns
         -------
@@ -142,9 +154,9 @@ class BaseVariationalClassifier(
             The fitted estimator.
         """
         with transaction(self):
-            return self._fit(X, y, incremental=False)
+            return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch over the given data, continuing from the last state.
 
         The first call initialises the model; later calls keep the network, its
@@ -163,6 +175,8 @@ class BaseVariationalClassifier(
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; on the first call it defaults to
             the labels of ``y``, later calls must pass None or the same.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, as in :meth:`fit`.
 
         Returns
         -------
@@ -170,24 +184,29 @@ class BaseVariationalClassifier(
             The updated estimator.
         """
         with transaction(self):
-            return self._fit(X, y, incremental=True, classes=classes)
+            return self._fit(
+                X, y, incremental=True, classes=classes, sample_weight=sample_weight
+            )
 
-    def _fit(self, X, y, *, incremental, classes=None):
+    def _fit(self, X, y, *, incremental, classes=None, sample_weight=None):
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         self._validate_hyperparameters()
         if continuing:
             self._check_architecture()
         X, y = self._validate_X(X, y, reset=not continuing)
         codes = self._fit_targets(y, classes, first=not continuing)
+        weights = row_weights(sample_weight, self.class_weight, y, X)
         if not continuing:
             self._rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
-        X, codes, valid = self._split_validation(X, codes, early_stopping)
+        X, codes, weights, valid = self._split_validation(
+            X, codes, weights, early_stopping
+        )
         seed = self._rng.randint(_SEED_BOUND)
         fingerprint = None
         if self.checkpoint is not None and not continuing and not incremental:
-            fingerprint = fit_fingerprint(self, X, codes)
-        net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint)
+            fingerprint = fit_fingerprint(self, X, codes, weights)
+        net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint, weights)
         epochs = 1 if incremental else self.max_epochs
         mask_key = self._mask_key()
         if continuing:
@@ -204,22 +223,29 @@ class BaseVariationalClassifier(
             raise FitInterrupted
         return self
 
-    def _split_validation(self, X, codes, early_stopping):
+    def _split_validation(self, X, codes, weights, early_stopping):
+        """Training rows, codes and weights, and the (unweighted) validation
+        set when ``early_stopping``."""
         if not early_stopping:
-            return X, codes, None
+            return X, codes, weights, None
         check_validation_split(codes, self.validation_fraction)
-        X, X_valid, codes, codes_valid = train_test_split(
-            X,
-            codes,
+        arrays = (X, codes) if weights is None else (X, codes, weights)
+        X, X_valid, codes, codes_valid, *weights = train_test_split(
+            *arrays,
             test_size=self.validation_fraction,
             stratify=codes,
             random_state=self._rng,
         )
-        return X, codes, Dataset(X_valid, torch.from_numpy(codes_valid))
+        weights = weights[0] if weights else None
+        return X, codes, weights, Dataset(X_valid, torch.from_numpy(codes_valid))
 
-    def _new_net(self, n_features, n_train, valid_dataset, seed, fingerprint=None):
+    def _new_net(
+        self, n_features, n_rows, valid_dataset, seed, fingerprint=None, weights=None
+    ):
         """An initialised skorch net for the current parameters, its random
-        numbers drawn from a generator seeded with ``seed``."""
+        numbers drawn from a generator seeded with ``seed``, training on
+        ``n_rows`` rows with ``weights`` (None for equal ones)."""
+        n_train = n_rows if weights is None else float(weights.sum())
         net_class, module, module_kwargs, net_kwargs = self._net_spec(
             n_features, len(self.classes_)
         )
@@ -232,6 +258,7 @@ class BaseVariationalClassifier(
             **net_parameters(
                 self,
                 device,
+                n_rows,
                 n_train,
                 valid_dataset,
                 fingerprint,
@@ -239,6 +266,7 @@ class BaseVariationalClassifier(
                 self._training_complexity(n_train),
             ),
             generator=make_generator(seed, device),
+            train_weights=mean_one(weights),
         )
         return net.initialize()
 
@@ -344,49 +372,6 @@ class BaseVariationalClassifier(
         if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, **kwargs), None
         return validate_data(self, X, y, **kwargs)
-
-    # --- persistence ----------------------------------------------------------
-
-    def save(self, path):
-        """Save the fitted model into the directory ``path``.
-
-        The network goes through skorch's ``save_params`` (``params.pt``,
-        ``optimizer.pt``, ``history.json``), so training can continue after
-        :meth:`load`; the estimator's parameters and learned attributes go into
-        ``estimator.joblib``.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Directory to write; created if needed.
-
-        Returns
-        -------
-        self : object
-            The estimator, unchanged.
-        """
-        check_is_fitted(self)
-        save_estimator(self, path)
-        return self
-
-    @classmethod
-    def load(cls, path, *, device=None):
-        """Load a model written by :meth:`save`.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Directory written by :meth:`save`.
-        device : str or torch.device, default=None
-            Where to put the network; None keeps the saved ``device`` when it
-            is available here and falls back to the CPU with a warning.
-
-        Returns
-        -------
-        estimator : object
-            The fitted estimator.
-        """
-        return load_estimator(cls, path, device)
 
     def __getstate__(self):
         state = dict(super().__getstate__())

@@ -71,22 +71,25 @@ class DivergenceGuard(Callback):
 
 
 class EpochEvidence(Callback):
-    """Per-epoch ``{train,valid}_{nll,kl,elbo}``: the batches' values averaged,
-    weighted by batch size, as skorch's ``PassthroughScoring`` averages
-    ``train_loss``, but in one pass over the epoch's batches."""
+    """Per-epoch ``{train,valid}_{nll,kl,elbo}`` and ``valid_accuracy``: the
+    batches' values averaged, weighted by batch size, as skorch's
+    ``PassthroughScoring`` averages ``train_loss``, but in one pass over the
+    epoch's batches."""
 
-    TERMS = ("nll", "kl", "elbo")
+    KEYS = {
+        "train": ("train_nll", "train_kl", "train_elbo"),
+        "valid": ("valid_nll", "valid_kl", "valid_elbo", "valid_accuracy"),
+    }
 
     def on_epoch_end(self, net, **kwargs):
         batches = net.history[-1]["batches"]
-        for prefix in ("train", "valid"):
+        for prefix, keys in self.KEYS.items():
             size = f"{prefix}_batch_size"
             scored = [b for b in batches if f"{prefix}_nll" in b]
             total = sum(b[size] for b in scored)
             if not total:
                 continue
-            for term in self.TERMS:
-                key = f"{prefix}_{term}"
+            for key in keys:
                 net.history.record(key, sum(b[key] * b[size] for b in scored) / total)
 
 

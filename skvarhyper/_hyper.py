@@ -24,14 +24,14 @@ def _is_learned(name, params):
     return name not in params and (name.endswith("_") or name == "_rng")
 
 
-def _fit_hypernetwork(params, X, y, unhashed):
+def _fit_hypernetwork(params, X, y, sample_weight, unhashed):
     """Fit a hypernetwork; the unit that ``memory`` caches, keyed by ``params``
     and the data (``unhashed``: callbacks, checkpoint and verbosity, used but
     not part of the key). An interrupted fit is not cached; the interrupt
     carries the model trained so far."""
     estimator = HyperVariationalClassifier(**params, **unhashed)
     try:
-        return estimator.fit(X, y)
+        return estimator.fit(X, y, sample_weight)
     except FitInterrupted as interrupt:
         interrupt.estimator = estimator
         raise
@@ -117,6 +117,11 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the likelihood, ``{label: weight}``, or
+        ``"balanced"`` for weights inversely proportional to the class
+        frequencies of the data given to ``fit``; multiplied with
+        ``sample_weight``.
     prune_fraction : float, default=0.0
         Fraction of weights of the selected model pruned; see :meth:`prune`.
     prune_score : {"snr", "magnitude"}, default="snr"
@@ -218,6 +223,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        class_weight=None,
         prune_fraction=0.0,
         prune_score="snr",
         prune_scope="global",
@@ -253,6 +259,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
         self.prune_fraction = prune_fraction
         self.prune_score = prune_score
         self.prune_scope = prune_scope
@@ -305,7 +312,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         }
         return HyperVariationalNet, HyperVariationalMLP, module_kwargs, net_kwargs
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the hypernetwork over ``complexity_range``.
 
         With ``memory`` set, a hypernetwork already fitted on the same data
@@ -317,6 +324,9 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the likelihood; the KL term is
+            scaled by their total. Multiplied with ``class_weight``.
 
         Returns
         -------
@@ -324,13 +334,13 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
             The fitted estimator.
         """
         if self.memory is None or (self.warm_start and hasattr(self, "net_")):
-            return super().fit(X, y)
+            return super().fit(X, y, sample_weight)
         self._validate_hyperparameters()
         memory = check_memory(self.memory)
         unhashed = {name: getattr(self, name) for name in _UNHASHED}
         fit = memory.cache(_fit_hypernetwork, ignore=["unhashed"])
         try:
-            fitted = fit(fit_parameters(self), X, y, unhashed)
+            fitted = fit(fit_parameters(self), X, y, sample_weight, unhashed)
         except FitInterrupted as interrupt:
             self._adopt(interrupt.estimator)
             raise

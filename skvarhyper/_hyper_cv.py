@@ -11,10 +11,15 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._hyper import HyperVariationalClassifier
 from ._hyper_selection import complexity_grid
+from ._mlp_attributes import RefittedAttributesMixin
 from ._state import transaction
 from .path import check_fractions, pruning_curve
 
@@ -22,8 +27,11 @@ _SELECTED = ("complexity", "prune_fraction")
 HYPER_CONSTRAINTS = HyperVariationalClassifier._parameter_constraints
 
 
-def _fold_scores(estimator, X, y, train, test, complexities, fractions, scoring):
-    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+def _fold_scores(
+    estimator, X, y, sample_weight, train, test, complexities, fractions, scoring
+):
+    weight = None if sample_weight is None else sample_weight[train]
+    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), weight)
     curve = pruning_curve(
         estimator,
         _safe_indexing(X, test),
@@ -35,7 +43,9 @@ def _fold_scores(estimator, X, y, train, test, complexities, fractions, scoring)
     return curve.scores
 
 
-class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
+class HyperVariationalClassifierCV(
+    RefittedAttributesMixin, ClassifierMixin, BaseEstimator
+):
     """Hypernetwork with the complexity and the pruned fraction chosen by CV.
 
     The :class:`~sklearn.linear_model.LogisticRegressionCV` of this package:
@@ -77,7 +87,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``prior_mean``, ``prior_variance``,
         ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
-        ``n_mc_samples``, ``predictive``, ``tol``, ``early_stopping``,
+        ``n_mc_samples``, ``predictive``, ``class_weight``, ``tol``,
+        ``early_stopping``,
         ``validation_fraction``,
         ``n_iter_no_change``, ``prune_score``, ``prune_scope``, ``memory``,
         ``warm_start``, ``random_state``, ``device``, ``verbose``,
@@ -171,6 +182,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         max_epochs=200,
         n_mc_samples=0,
         predictive="moments",
+        class_weight=None,
         tol=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -211,6 +223,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.n_mc_samples = n_mc_samples
         self.predictive = predictive
+        self.class_weight = class_weight
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -273,7 +286,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
                     return i, j
         return best
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Cross-validate the grid, select a point, and refit.
 
         Parameters
@@ -282,6 +295,9 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in every fit (the folds' scores are
+            unweighted).
 
         Returns
         -------
@@ -289,14 +305,16 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         with transaction(self):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight):
         self._validate_params()
         estimator = self._hypernetwork()
         estimator._validate_hyperparameters()
         validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"], dtype=None)
         X, y = indexable(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.complexities_ = self._complexity_grid(estimator)
         self.prune_fractions_ = check_fractions(self.prune_fractions)
         folds = list(self._splitter(y).split(X, y))
@@ -305,6 +323,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
                 self._estimator_for(estimator, f"fold-{k}"),
                 X,
                 y,
+                sample_weight,
                 train,
                 test,
                 self.complexities_,
@@ -322,7 +341,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
             self.best_estimator_ = self._estimator_for(estimator, "refit").set_params(
                 complexity=self.complexity_, prune_fraction=self.prune_fraction_
             )
-            self.best_estimator_.fit(X, y)
+            self.best_estimator_.fit(X, y, sample_weight)
             self.classes_ = self.best_estimator_.classes_
         else:
             self.classes_ = np.unique(y)
@@ -336,36 +355,6 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseEstimator):
                 "model to predict with; set refit=True."
             )
         return self.best_estimator_
-
-    def predict_proba(self, X):
-        """Class probabilities of the refitted model at the selected point.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities of the classes in the order of ``classes_``.
-        """
-        return self._fitted_estimator().predict_proba(X)
-
-    def predict(self, X):
-        """Labels predicted by the refitted model at the selected point.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        return self._fitted_estimator().predict(X)
 
     def evidence(self, X, y, *, n_mc_samples=20):
         """Evidence terms of the refitted model at the selected point.

@@ -43,10 +43,18 @@ def _callbacks(estimator, early_stopping, fingerprint, description):
 
 
 def net_parameters(
-    estimator, device, n_train, valid_dataset, fingerprint, description, complexity
+    estimator,
+    device,
+    n_rows,
+    n_train,
+    valid_dataset,
+    fingerprint,
+    description,
+    complexity,
 ):
     """Keyword arguments of the skorch net that every estimator shares, on the
-    checked ``device``, training at ``complexity``.
+    checked ``device``, training at ``complexity`` on ``n_rows`` rows of total
+    weight ``n_train`` (the scale of the KL term).
 
     Early stopping applies when there is a ``valid_dataset``.
     ``fingerprint`` (with its ``description``) names the checkpoint directory
@@ -60,7 +68,7 @@ def net_parameters(
         "optimizer": optimizer,
         "lr": estimator.lr,
         "max_epochs": estimator.max_epochs,
-        "batch_size": min(estimator.batch_size, n_train),
+        "batch_size": max(1, min(estimator.batch_size, int(n_rows))),
         "train_split": None
         if valid_dataset is None
         else predefined_split(valid_dataset),

@@ -53,8 +53,8 @@ def fit_parameters(estimator):
     }
 
 
-def fit_fingerprint(estimator, X, y):
-    """Hash of the class, the fit parameters and the training data."""
+def fit_fingerprint(estimator, X, y, weights=None):
+    """Hash of the class, the fit parameters and the (weighted) training data."""
     return joblib.hash(
-        (type(estimator).__name__, fit_parameters(estimator), np.asarray(X), y)
+        (type(estimator).__name__, fit_parameters(estimator), np.asarray(X), y, weights)
     )

@@ -60,14 +60,19 @@ class TensorBatchIterator:
         Draw a new random permutation every epoch.
     generator : torch.Generator, optional
         Source of the permutations; torch's global generator when None.
+    weights : torch.Tensor, optional
+        A weight per row; batches then carry ``(y, weights)`` as their target.
     """
 
-    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
+    def __init__(
+        self, dataset, batch_size=128, shuffle=False, generator=None, weights=None
+    ):
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.weights = weights
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
@@ -84,7 +89,10 @@ class TensorBatchIterator:
                 if self.shuffle
                 else slice(start, start + self.batch_size)
             )
-            yield self.X[index], None if self.y is None else self.y[index]
+            y = None if self.y is None else self.y[index]
+            if self.weights is not None:
+                y = (y, self.weights[index])
+            yield self.X[index], y
 
 
 class VariationalNet(NeuralNet):
@@ -114,6 +122,9 @@ class VariationalNet(NeuralNet):
     generator : torch.Generator, default=None
         Source of the initial parameters, the batch order and the posterior
         noise; torch's global generator when None.
+    train_weights : torch.Tensor, default=None
+        A weight of mean 1 per training row, multiplying its negative
+        log-likelihood; ``n_train`` is then the rows' total weight.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -125,6 +136,7 @@ class VariationalNet(NeuralNet):
         complexity=1.0,
         n_train=1,
         generator=None,
+        train_weights=None,
         criterion=torch.nn.CrossEntropyLoss,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
@@ -144,6 +156,7 @@ class VariationalNet(NeuralNet):
         self.complexity = complexity
         self.n_train = n_train
         self.generator = generator
+        self.train_weights = train_weights
 
     @property
     def _default_callbacks(self):
@@ -169,6 +182,8 @@ class VariationalNet(NeuralNet):
         iterator = super().get_iterator(dataset, training=training)
         if isinstance(iterator, TensorBatchIterator):
             iterator.generator = self.generator
+            if training:
+                iterator.weights = self.train_weights
         return iterator
 
     def _input(self, x):
@@ -196,14 +211,27 @@ class VariationalNet(NeuralNet):
         return {"loss": loss, "y_pred": logits}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
-        nll = super().get_loss(y_pred, y_true, X=X, training=training)
+        if isinstance(y_true, tuple):
+            codes, weights = (to_tensor(t, device=self.device) for t in y_true)
+            nll = torch.nn.functional.cross_entropy(y_pred, codes, reduction="none")
+            nll = (nll * weights).mean()
+        else:
+            nll = super().get_loss(y_pred, y_true, X=X, training=training)
         if kl is None:
             kl = self.module_.kl()
         loss = nll + self.complexity * kl / self.n_train
         self.record_evidence(
             "train" if training else "valid", nll, kl, -loss * self.n_train
         )
+        if not training:
+            self.record_accuracy(y_pred, y_true)
         return loss
+
+    def record_accuracy(self, logits, y_true):
+        """Write a validation batch's accuracy into the history."""
+        y_true = to_tensor(y_true, device=logits.device)
+        correct = logits.argmax(-1) == y_true
+        self.history.record_batch("valid_accuracy", correct.double().mean().item())
 
     def record_evidence(self, prefix, nll, kl, elbo):
         """Write one batch's evidence terms into the history."""
@@ -283,10 +311,12 @@ class HyperVariationalNet(VariationalNet):
         self.n_complexity_samples = n_complexity_samples
         self.draw_batching = draw_batching
 
-    def draw_loss(self, X, y, complexity, *, split, training):
+    def draw_loss(self, X, y, complexity, *, split, training, weights=None):
         """Mean over draws of the per-sample negative generalised evidence, and
-        the logits of every draw."""
+        the logits of every draw; ``weights`` multiply the rows' NLL."""
         n_rows, n_draws = len(X), len(complexity)
+        if weights is None:
+            weights = torch.ones(n_rows, device=X.device)
         if split:
             # Row k of the batch goes to draw k // per_draw. The remainder of
             # an uneven batch sits out this step (each epoch shuffles anew); a
@@ -298,14 +328,16 @@ class HyperVariationalNet(VariationalNet):
                 rows = torch.arange(n_draws, device=X.device) % n_rows
             X = X[rows].view(n_draws, per_draw, -1)
             y = y[rows].view(n_draws, per_draw)
+            weights = weights[rows].view(n_draws, per_draw)
         else:
             X = X.expand(n_draws, *X.shape)
             y = y.expand(n_draws, *y.shape)
+            weights = weights.expand(n_draws, *weights.shape)
         logits, kl = self.module_(X, complexity, generator=self.generator)
         nll = torch.nn.functional.cross_entropy(
             logits.flatten(0, 1), y.flatten(), reduction="none"
         ).view(y.shape)
-        nll = nll.mean(1)
+        nll = (nll * weights).mean(1)
         negative_elbo = nll + complexity * kl / self.n_train
         loss = (negative_elbo / (1 + complexity)).mean()
         self.record_evidence(
@@ -314,15 +346,24 @@ class HyperVariationalNet(VariationalNet):
             kl.mean(),
             -negative_elbo.mean() * self.n_train,
         )
+        if not training:
+            self.record_accuracy(logits, y)
         return loss, logits
 
     def _batch_tensors(self, batch):
+        """Inputs, codes and row weights (None when unweighted) of a batch."""
         X, y = unpack_data(batch)
-        return to_tensor(X, device=self.device), to_tensor(y, device=self.device)
+        y, weights = y if isinstance(y, tuple) else (y, None)
+        to_device = functools.partial(to_tensor, device=self.device)
+        return (
+            to_device(X),
+            to_device(y),
+            None if weights is None else to_device(weights),
+        )
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        X, y = self._batch_tensors(batch)
+        X, y, weights = self._batch_tensors(batch)
         n_draws = self.n_complexity_samples
         # Stratified: one draw in each of n_draws equal parts of [0, 1].
         offsets = torch.rand(
@@ -331,14 +372,19 @@ class HyperVariationalNet(VariationalNet):
         t = (torch.arange(n_draws, device=X.device, dtype=X.dtype) + offsets) / n_draws
         complexity = self.module_.encoder.decode(t)
         loss, logits = self.draw_loss(
-            X, y, complexity, split=self.draw_batching == "split", training=True
+            X,
+            y,
+            complexity,
+            split=self.draw_batching == "split",
+            training=True,
+            weights=weights,
         )
         loss.backward()
         return {"loss": loss, "y_pred": logits}
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        X, y = self._batch_tensors(batch)
+        X, y, _ = self._batch_tensors(batch)
         t = torch.linspace(0, 1, self.n_complexity_samples, device=X.device)
         with torch.no_grad():
             loss, logits = self.draw_loss(

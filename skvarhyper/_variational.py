@@ -79,6 +79,11 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the likelihood, ``{label: weight}``, or
+        ``"balanced"`` for weights inversely proportional to the class
+        frequencies of the data given to ``fit``; multiplied with
+        ``sample_weight``.
     prune_fraction : float, default=0.0
         Fraction of weights pruned after ``fit``; see :meth:`prune`.
     prune_score : {"snr", "magnitude"}, default="snr"
@@ -171,6 +176,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        class_weight=None,
         prune_fraction=0.0,
         prune_score="snr",
         prune_scope="global",
@@ -198,6 +204,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
         self.prune_fraction = prune_fraction
         self.prune_score = prune_score
         self.prune_scope = prune_scope

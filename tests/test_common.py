@@ -28,6 +28,23 @@ def _estimators():
     ]
 
 
-@parametrize_with_checks(_estimators())
+# scikit-learn lists the same checks as expected failures for its stochastic
+# minibatch estimators (SGDClassifier and others).
+WEIGHT_REASON = (
+    "minibatch training with per-row posterior noise: repeated rows change the "
+    "batches, the steps per epoch and the noise draws, so integer weights equal "
+    "repeated rows in expectation, not to rounding (test_mlp_compat.py measures "
+    "the agreement of the predictions)"
+)
+
+
+def _expected_failures(estimator):
+    return {
+        "check_sample_weight_equivalence_on_dense_data": WEIGHT_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": WEIGHT_REASON,
+    }
+
+
+@parametrize_with_checks(_estimators(), expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

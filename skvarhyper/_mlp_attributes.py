@@ -1,0 +1,186 @@
+"""The fitted attributes of scikit-learn's ``MLPClassifier``, read from the posterior.
+
+Properties rather than stored copies, so that they follow pruning and, on a
+hypernetwork, the selected complexity.
+"""
+
+import numpy as np
+
+
+def _numpy(tensor):
+    return tensor.detach().cpu().numpy().astype(np.float64)
+
+
+class MLPAttributesMixin:
+    """``coefs_``, ``loss_curve_``, ``feature_importances_`` and the other
+    attributes of a fitted ``MLPClassifier``, and ``predict_log_proba``.
+
+    Needs ``_check_fitted()``, ``_selected_module()``, ``net_``,
+    ``early_stopping`` and ``predict_proba``.
+    """
+
+    def _layers(self):
+        self._check_fitted()
+        return self._selected_module().layers
+
+    @property
+    def coefs_(self):
+        """Posterior means of the weights, pruned ones zero: a list with the
+        ``(n_in, n_out)`` matrix of each layer, as ``MLPClassifier.coefs_``."""
+        return [
+            _numpy(layer.weight_mean * layer.weight_mask).T for layer in self._layers()
+        ]
+
+    @property
+    def intercepts_(self):
+        """Posterior means of the biases, a vector per layer."""
+        return [_numpy(layer.bias_mean) for layer in self._layers()]
+
+    @property
+    def n_layers_(self):
+        """Number of layers, input and output included."""
+        return len(self._layers()) + 1
+
+    @property
+    def n_outputs_(self):
+        """Number of output units: one logit per class (two for binary
+        problems, where ``MLPClassifier`` has one logistic unit)."""
+        return self._layers()[-1].out_features
+
+    @property
+    def out_activation_(self):
+        """The output activation, ``"softmax"`` for every problem."""
+        self._check_fitted()
+        return "softmax"
+
+    def _history(self, key):
+        self._check_fitted()
+        return [float(value) for value in self.net_.history[:, key]]
+
+    @property
+    def n_iter_(self):
+        """Number of epochs trained, over all calls of ``fit``/``partial_fit``
+        since the model was created afresh."""
+        self._check_fitted()
+        return len(self.net_.history)
+
+    @property
+    def loss_curve_(self):
+        """The training loss of every epoch (negative generalised evidence per
+        sample, ``net_.history[:, "train_loss"]``)."""
+        return self._history("train_loss")
+
+    @property
+    def best_loss_(self):
+        """The smallest training loss, or None with ``early_stopping``, as in
+        ``MLPClassifier``."""
+        return None if self.early_stopping else min(self.loss_curve_)
+
+    @property
+    def validation_scores_(self):
+        """Accuracy on the validation split at every epoch (of the posterior
+        means), or None without ``early_stopping``."""
+        if not self.early_stopping:
+            self._check_fitted()
+            return None
+        return self._history("valid_accuracy")
+
+    @property
+    def best_validation_score_(self):
+        """The best of ``validation_scores_``, or None without ``early_stopping``."""
+        scores = self.validation_scores_
+        return None if scores is None else max(scores)
+
+    @property
+    def feature_importances_(self):
+        """Relevance of each input: the signal-to-noise mass ``sum |m| / s`` of
+        its unpruned outgoing weights in the first layer, normalised to sum to
+        one. An input whose weights are all pruned gets 0. Lets
+        ``SelectFromModel`` choose inputs from the posterior."""
+        first = self._layers()[0]
+        snr = first.weight_mean.abs() / first.weight_log_std.exp()
+        mass = _numpy((snr * first.weight_mask).sum(0))
+        total = mass.sum()
+        return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities of the classes in the order of ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+
+class RefittedAttributesMixin:
+    """The refitted model's predictions, ``feature_importances_``, ``coefs_``
+    and ``intercepts_``, for a search estimator with ``_fitted_estimator()``."""
+
+    def predict_proba(self, X):
+        """Class probabilities of the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in the order of ``classes_``.
+        """
+        return self._fitted_estimator().predict_proba(X)
+
+    def predict(self, X):
+        """Labels predicted by the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self._fitted_estimator().predict(X)
+
+    def predict_log_proba(self, X):
+        """Log-probabilities of the refitted model at the selected point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities of the classes in the order of ``classes_``.
+        """
+        return self._fitted_estimator().predict_log_proba(X)
+
+    @property
+    def feature_importances_(self):
+        """The refitted model's input relevances (see
+        :attr:`HyperVariationalClassifier.feature_importances_`)."""
+        return self._fitted_estimator().feature_importances_
+
+    @property
+    def coefs_(self):
+        """The refitted model's weight means at the selected point."""
+        return self._fitted_estimator().coefs_
+
+    @property
+    def intercepts_(self):
+        """The refitted model's bias means at the selected point."""
+        return self._fitted_estimator().intercepts_

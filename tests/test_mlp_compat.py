@@ -1,0 +1,132 @@
+"""MLPClassifier's fitted attributes and predict_log_proba (issue 13, item 2-3)."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.feature_selection import SelectFromModel
+from sklearn.inspection import permutation_importance
+
+from skvarhyper import (
+    HyperVariationalClassifier,
+    HyperVariationalClassifierCV,
+    VariationalMLPClassifier,
+)
+
+FAST = {"hidden_layer_sizes": (16,), "max_epochs": 15, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def informative():
+    """Three informative features first, nine noise features after them."""
+    return make_classification(
+        400,
+        n_features=12,
+        n_informative=3,
+        n_redundant=0,
+        shuffle=False,
+        random_state=0,
+    )
+
+
+@pytest.fixture(scope="module", params=["variational", "hyper"])
+def fitted(request, informative):
+    cls = {"variational": VariationalMLPClassifier, "hyper": HyperVariationalClassifier}
+    return cls[request.param](**FAST).fit(*informative)
+
+
+def _relu_forward(coefs, intercepts, X):
+    hidden = np.maximum(X @ coefs[0] + intercepts[0], 0)
+    logits = hidden @ coefs[1] + intercepts[1]
+    logits -= logits.max(axis=1, keepdims=True)
+    proba = np.exp(logits)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def test_coefs_and_intercepts_are_the_masked_posterior_means(fitted, informative):
+    X, _ = informative
+    model = fitted.set_params(predictive="mean", prune_fraction=0.5)
+    try:
+        coefs, intercepts = model.coefs_, model.intercepts_
+        assert [c.shape for c in coefs] == [(12, 16), (16, 2)]
+        assert [b.shape for b in intercepts] == [(16,), (2,)]
+        zeros = sum(int((c == 0).sum()) for c in coefs)
+        assert zeros == round(0.5 * model.n_weights_)
+        np.testing.assert_allclose(
+            _relu_forward(coefs, intercepts, X), model.predict_proba(X), atol=1e-5
+        )
+    finally:
+        model.set_params(predictive="moments", prune_fraction=0.0)
+    assert (model.n_layers_, model.n_outputs_, model.out_activation_) == (
+        3,
+        2,
+        "softmax",
+    )
+
+
+def test_loss_curve_and_n_iter_follow_the_history(fitted):
+    history = fitted.net_.history
+    assert fitted.n_iter_ == len(history) == FAST["max_epochs"]
+    assert fitted.loss_curve_ == list(history[:, "train_loss"])
+    assert fitted.best_loss_ == min(fitted.loss_curve_)
+    assert fitted.validation_scores_ is None
+    assert fitted.best_validation_score_ is None
+
+
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_validation_scores_with_early_stopping(cls, informative):
+    model = cls(**FAST, early_stopping=True).fit(*informative)
+    scores = model.validation_scores_
+    assert len(scores) == model.n_iter_
+    assert all(0 <= s <= 1 for s in scores)
+    assert model.best_validation_score_ == max(scores)
+    assert model.best_loss_ is None
+
+
+def test_predict_log_proba_is_the_log_of_predict_proba(fitted, informative):
+    X, _ = informative
+    np.testing.assert_allclose(
+        fitted.predict_log_proba(X[:20]), np.log(fitted.predict_proba(X[:20]))
+    )
+
+
+def test_unfitted_model_has_no_fitted_attributes():
+    model = VariationalMLPClassifier()
+    for name in ("coefs_", "loss_curve_", "n_iter_", "feature_importances_"):
+        assert not hasattr(model, name)
+
+
+def test_feature_importances_rank_the_informative_inputs_first(informative):
+    X, y = informative
+    model = VariationalMLPClassifier(random_state=0).fit(X, y)
+    importances = model.feature_importances_
+    assert importances.sum() == pytest.approx(1.0)
+    assert set(np.argsort(-importances)[:3]) == {0, 1, 2}
+    selected = SelectFromModel(model, prefit=True).get_support()
+    assert selected[:3].all() and selected.sum() <= 4
+    permuted = permutation_importance(model, X, y, random_state=0).importances_mean
+    assert set(np.argsort(-permuted)[:3]) == {0, 1, 2}
+
+
+def test_pruned_inputs_get_no_importance(informative):
+    X, y = informative
+    model = VariationalMLPClassifier(**FAST, prune_scope="layer").fit(X, y)
+    model.prune(0.9)
+    first_mask = model.net_.module_.layers[0].weight_mask.numpy()
+    dead = first_mask.sum(axis=0) == 0
+    np.testing.assert_array_equal(model.feature_importances_[dead], 0.0)
+
+
+def test_search_estimator_exposes_the_refitted_attributes(informative):
+    X, y = informative
+    search = HyperVariationalClassifierCV(
+        **FAST, complexities=[0.1, 1.0], prune_fractions=[0.0], cv=2
+    ).fit(X, y)
+    best = search.best_estimator_
+    np.testing.assert_array_equal(
+        search.feature_importances_, best.feature_importances_
+    )
+    np.testing.assert_array_equal(search.coefs_[0], best.coefs_[0])
+    np.testing.assert_array_equal(search.intercepts_[1], best.intercepts_[1])
+    np.testing.assert_allclose(
+        search.predict_log_proba(X[:5]), best.predict_log_proba(X[:5])
+    )
