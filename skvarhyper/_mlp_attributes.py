@@ -6,6 +6,8 @@ hypernetwork, the selected complexity.
 
 import numpy as np
 
+from ._export import to_mlp_classifier
+
 
 def _numpy(tensor):
     return tensor.detach().cpu().numpy().astype(np.float64)
@@ -103,6 +105,30 @@ class MLPAttributesMixin:
         total = mass.sum()
         return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))
 
+    def to_sklearn(self, *, compress=False):
+        """The posterior-mean network as a fitted ``MLPClassifier``.
+
+        Its ``predict_proba`` equals this model's with ``predictive="mean"``
+        (to float32 rounding), pruning included; it needs neither PyTorch nor
+        this package and converts to ONNX with ``skl2onnx``. A binary model's
+        two logits become ``MLPClassifier``'s single logistic unit.
+
+        Parameters
+        ----------
+        compress : bool, default=False
+            Drop the hidden units that pruning left without outgoing weights,
+            fold those without incoming weights into the next layer's biases,
+            and store weight matrices of density below 0.5 as CSR, which
+            ``MLPClassifier`` multiplies sparsely. Predictions are unchanged;
+            ONNX converters need ``compress=False``.
+
+        Returns
+        -------
+        mlp : sklearn.neural_network.MLPClassifier
+            A fitted classifier.
+        """
+        return to_mlp_classifier(self, compress)
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
@@ -174,6 +200,21 @@ class RefittedAttributesMixin:
         """The refitted model's input relevances (see
         :attr:`HyperVariationalClassifier.feature_importances_`)."""
         return self._fitted_estimator().feature_importances_
+
+    def to_sklearn(self, *, compress=False):
+        """The refitted model as a fitted ``MLPClassifier``.
+
+        Parameters
+        ----------
+        compress : bool, default=False
+            As in :meth:`HyperVariationalClassifier.to_sklearn`.
+
+        Returns
+        -------
+        mlp : sklearn.neural_network.MLPClassifier
+            A fitted classifier.
+        """
+        return self._fitted_estimator().to_sklearn(compress=compress)
 
     @property
     def coefs_(self):

@@ -248,3 +248,72 @@ def test_a_checkpoint_of_other_weights_is_not_reused(informative, tmp_path):
     weighted = VariationalMLPClassifier(**params).fit(X, y, sample_weight=weights)
     assert len(list(tmp_path.iterdir())) == 2
     assert not np.allclose(ones.predict_proba(X), weighted.predict_proba(X))
+
+
+# --- export ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_to_sklearn_predicts_as_the_posterior_means(n_classes, activation):
+    import pickle
+
+    X, y = make_classification(
+        300, n_features=8, n_informative=5, n_classes=n_classes, random_state=0
+    )
+    model = VariationalMLPClassifier(
+        **FAST, activation=activation, predictive="mean"
+    ).fit(X, y)
+    for fraction in (0.0, 0.9):
+        model.prune(fraction)
+        expected = model.predict_proba(X)
+        for compress in (False, True):
+            mlp = pickle.loads(pickle.dumps(model.to_sklearn(compress=compress)))
+            np.testing.assert_allclose(mlp.predict_proba(X), expected, atol=1e-5)
+            np.testing.assert_array_equal(mlp.predict(X), model.predict(X))
+
+
+def test_compression_drops_dead_units_and_stores_sparse_weights(informative):
+    import pickle
+
+    X, y = informative
+    model = VariationalMLPClassifier(random_state=0, predictive="mean").fit(X, y)
+    dense = model.prune(0.9).to_sklearn()
+    small = model.to_sklearn(compress=True)
+    assert small.hidden_layer_sizes[0] < dense.hidden_layer_sizes[0] == 100
+    assert any(hasattr(c, "nnz") for c in small.coefs_)
+    assert len(pickle.dumps(small)) < 0.5 * len(pickle.dumps(dense))
+    np.testing.assert_allclose(
+        small.predict_proba(X), dense.predict_proba(X), atol=1e-6
+    )
+
+
+def test_softmax_hidden_units_cannot_be_exported(informative):
+    model = VariationalMLPClassifier(**FAST, activation="softmax").fit(*informative)
+    with pytest.raises(ValueError, match="activation='softmax' has no MLPClassifier"):
+        model.to_sklearn()
+
+
+def test_hypernetwork_exports_the_selected_model(informative):
+    X, y = informative
+    model = HyperVariationalClassifier(**FAST, predictive="mean").fit(X, y)
+    for complexity in (0.01, 10.0):
+        model.set_complexity(complexity)
+        np.testing.assert_allclose(
+            model.to_sklearn().predict_proba(X), model.predict_proba(X), atol=1e-5
+        )
+
+
+def test_onnx_export_agrees_with_the_model(informative):
+    skl2onnx = pytest.importorskip("skl2onnx")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    X, y = informative
+    X = X.astype(np.float32)
+    model = VariationalMLPClassifier(**FAST, predictive="mean").fit(X, y).prune(0.5)
+    onnx = skl2onnx.to_onnx(model.to_sklearn(), X[:1], options={"zipmap": False})
+    session = onnxruntime.InferenceSession(
+        onnx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    labels, proba = session.run(None, {session.get_inputs()[0].name: X})
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(labels, model.predict(X))
