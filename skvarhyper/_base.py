@@ -37,7 +37,7 @@ from ._validation import (
     check_hidden_layer_sizes,
     check_validation_split,
 )
-from ._weights import mean_one, row_weights
+from ._weights import mean_one, repeated_rows, row_weights
 from .nn import ACTIVATIONS
 from .nn.pruning import PRUNING_SCORES
 
@@ -144,9 +144,12 @@ class BaseVariationalClassifier(
         y : array-like of shape (n_samples,)
             Class labels, numbers or strings.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample in the likelihood; the KL term is
-            scaled by their total, so integer weights train the model of the
-            repeated rows. Multiplied with ``class_weight``.
+            Non-negative weight of each sample, multiplied with
+            ``class_weight``. Integer weights repeat each row that often in
+            every epoch (the fit equals the fit on the repeated rows, bit for
+            bit; weight 0 drops a row); other weights multiply the rows'
+            negative log-likelihood. Either way the KL term is scaled by the
+            total weight.
 
         Returns
         -------
@@ -245,6 +248,9 @@ class BaseVariationalClassifier(
         """An initialised skorch net for the current parameters, its random
         numbers drawn from a generator seeded with ``seed``, training on
         ``n_rows`` rows with ``weights`` (None for equal ones)."""
+        rows = repeated_rows(weights)
+        if rows is not None:  # integer weights: an epoch repeats the rows
+            n_rows, weights = len(rows), None
         n_train = n_rows if weights is None else float(weights.sum())
         net_class, module, module_kwargs, net_kwargs = self._net_spec(
             n_features, len(self.classes_)
@@ -267,6 +273,7 @@ class BaseVariationalClassifier(
             ),
             generator=make_generator(seed, device),
             train_weights=mean_one(weights),
+            train_rows=rows,
         )
         return net.initialize()
 

@@ -325,8 +325,9 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample in the likelihood; the KL term is
-            scaled by their total. Multiplied with ``class_weight``.
+            Non-negative weight of each sample, as in
+            :meth:`VariationalMLPClassifier.fit`: integer weights repeat rows,
+            others weigh the likelihood.
 
         Returns
         -------

@@ -7,7 +7,6 @@ training run.
 """
 
 import functools
-import math
 
 import numpy as np
 import torch
@@ -15,6 +14,7 @@ from skorch import NeuralNet
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from ._batches import TensorBatchIterator
 from ._callbacks import EpochEvidence
 
 
@@ -42,57 +42,6 @@ def supports_fused(optimizer, device) -> bool:
     except (RuntimeError, TypeError, ValueError):
         return False
     return True
-
-
-class TensorBatchIterator:
-    """Mini-batches sliced from the tensors of a skorch ``Dataset``.
-
-    Replaces the ``DataLoader``'s per-sample ``__getitem__`` and collate step:
-    a batch is one indexing operation on tensors converted once per fit.
-
-    Parameters
-    ----------
-    dataset : skorch.dataset.Dataset
-        Holds ``X`` and ``y`` as tensors of equal length.
-    batch_size : int
-        Rows per batch; the last batch may be smaller.
-    shuffle : bool
-        Draw a new random permutation every epoch.
-    generator : torch.Generator, optional
-        Source of the permutations; torch's global generator when None.
-    weights : torch.Tensor, optional
-        A weight per row; batches then carry ``(y, weights)`` as their target.
-    """
-
-    def __init__(
-        self, dataset, batch_size=128, shuffle=False, generator=None, weights=None
-    ):
-        self.X = dataset.X
-        self.y = dataset.y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.generator = generator
-        self.weights = weights
-
-    def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
-
-    def __iter__(self):
-        n_samples = len(self.X)
-        if self.shuffle:
-            device = None if self.generator is None else self.generator.device
-            order = torch.randperm(n_samples, generator=self.generator, device=device)
-            order = order.cpu()
-        for start in range(0, n_samples, self.batch_size):
-            index = (
-                order[start : start + self.batch_size]
-                if self.shuffle
-                else slice(start, start + self.batch_size)
-            )
-            y = None if self.y is None else self.y[index]
-            if self.weights is not None:
-                y = (y, self.weights[index])
-            yield self.X[index], y
 
 
 class VariationalNet(NeuralNet):
@@ -125,6 +74,8 @@ class VariationalNet(NeuralNet):
     train_weights : torch.Tensor, default=None
         A weight of mean 1 per training row, multiplying its negative
         log-likelihood; ``n_train`` is then the rows' total weight.
+    train_rows : torch.Tensor, default=None
+        The training rows of an epoch with repeats (integer sample weights).
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -137,6 +88,7 @@ class VariationalNet(NeuralNet):
         n_train=1,
         generator=None,
         train_weights=None,
+        train_rows=None,
         criterion=torch.nn.CrossEntropyLoss,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
@@ -157,6 +109,7 @@ class VariationalNet(NeuralNet):
         self.n_train = n_train
         self.generator = generator
         self.train_weights = train_weights
+        self.train_rows = train_rows
 
     @property
     def _default_callbacks(self):
@@ -183,7 +136,7 @@ class VariationalNet(NeuralNet):
         if isinstance(iterator, TensorBatchIterator):
             iterator.generator = self.generator
             if training:
-                iterator.weights = self.train_weights
+                iterator.weights, iterator.rows = self.train_weights, self.train_rows
         return iterator
 
     def _input(self, x):

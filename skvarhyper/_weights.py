@@ -32,3 +32,13 @@ def mean_one(weights):
     return torch.from_numpy(
         (weights * (len(weights) / weights.sum())).astype(np.float32)
     )
+
+
+def repeated_rows(weights):
+    """For integer ``weights``, the index of every row repeated as often as its
+    weight says (rows of weight 0 left out), as a tensor; None otherwise."""
+    if weights is None or not np.all(weights == np.round(weights)):
+        return None
+    return torch.from_numpy(
+        np.repeat(np.arange(len(weights)), weights.astype(np.int64))
+    )

@@ -31,10 +31,10 @@ def _estimators():
 # scikit-learn lists the same checks as expected failures for its stochastic
 # minibatch estimators (SGDClassifier and others).
 WEIGHT_REASON = (
-    "minibatch training with per-row posterior noise: repeated rows change the "
-    "batches, the steps per epoch and the noise draws, so integer weights equal "
-    "repeated rows in expectation, not to rounding (test_mlp_compat.py measures "
-    "the agreement of the predictions)"
+    "integer weights repeat rows within each epoch, so the fit equals the fit on "
+    "the repeated rows bit for bit when they come in the same order "
+    "(test_mlp_compat.py); this check shuffles the weighted rows, which changes "
+    "the minibatches and the per-row posterior noise of a stochastic fit"
 )
 
 

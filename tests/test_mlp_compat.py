@@ -148,9 +148,8 @@ def breast_cancer():
 
 @pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
 def test_integer_weights_train_the_model_of_repeated_rows(cls, breast_cancer):
-    """Integer weights and repeated rows have the same objective (KL scaled by
-    the total weight); the fits differ only by their random batches, as two
-    seeds do (both agree on 97.9 % of the test predictions)."""
+    """An epoch repeats each row as often as its integer weight says: the fit
+    is the fit on the repeated rows, bit for bit (zero weights drop rows)."""
     X_train, X_test, y_train, _ = breast_cancer
     weights = np.random.RandomState(0).randint(0, 4, len(y_train))
     weighted = cls(random_state=0).fit(X_train, y_train, sample_weight=weights)
@@ -158,8 +157,22 @@ def test_integer_weights_train_the_model_of_repeated_rows(cls, breast_cancer):
         np.repeat(X_train, weights, 0), np.repeat(y_train, weights)
     )
     assert weighted.net_.n_train == weights.sum() == repeated.net_.n_train
-    agreement = np.mean(weighted.predict(X_test) == repeated.predict(X_test))
-    assert agreement >= 0.97
+    np.testing.assert_array_equal(
+        weighted.predict_proba(X_test), repeated.predict_proba(X_test)
+    )
+
+
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_fractional_weights_weigh_the_likelihood(cls, breast_cancer):
+    """Non-integer weights multiply each row's negative log-likelihood; halving
+    every integer weight trains the same objective, up to the batches."""
+    X_train, X_test, y_train, _ = breast_cancer
+    weights = np.random.RandomState(0).randint(1, 4, len(y_train))
+    repeated = cls(random_state=0).fit(X_train, y_train, sample_weight=weights)
+    halved = cls(random_state=0).fit(X_train, y_train, sample_weight=weights / 2)
+    assert halved.net_.n_train == pytest.approx(weights.sum() / 2)
+    agreement = np.mean(halved.predict(X_test) == repeated.predict(X_test))
+    assert agreement >= 0.95
 
 
 def test_unit_weights_change_nothing(informative):
@@ -169,15 +182,19 @@ def test_unit_weights_change_nothing(informative):
     np.testing.assert_array_equal(plain.predict_proba(X), weighted.predict_proba(X))
 
 
-def test_zero_weights_leave_rows_out_of_the_likelihood(informative):
-    """Rows of weight 0 do not pull the model: flipping their labels changes
-    nothing but the batches they sit in."""
+def test_zero_weights_leave_rows_out(informative):
+    """Rows of weight 0 are not trained on: flipping their labels changes
+    nothing, with integer weights (rows dropped) and fractional ones (NLL
+    weighted by 0)."""
     X, y = informative
-    weights = np.r_[np.ones(300), np.zeros(100)]
     flipped = np.r_[y[:300], 1 - y[300:]]
-    a = VariationalMLPClassifier(**FAST).fit(X, y, sample_weight=weights)
-    b = VariationalMLPClassifier(**FAST).fit(X, flipped, sample_weight=weights)
-    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    for weights in (
+        np.r_[np.ones(300), np.zeros(100)],
+        np.r_[np.full(300, 0.5), np.zeros(100)],
+    ):
+        a = VariationalMLPClassifier(**FAST).fit(X, y, sample_weight=weights)
+        b = VariationalMLPClassifier(**FAST).fit(X, flipped, sample_weight=weights)
+        np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
 
 
 def test_balanced_class_weight_raises_balanced_accuracy():
