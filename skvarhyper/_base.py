@@ -340,7 +340,8 @@ class BaseVariationalClassifier(
     def _commit(self, net, *, first, mask_key=None):
         """Make ``net`` the fitted network; derived state follows. ``mask_key``
         names the pruning parameters that ``net``'s masks were made for."""
-        net.generator = None
+        # Training-only state: not kept (nor pickled) with the fitted model.
+        net.generator = net.train_weights = net.train_rows = None
         for parameter in net.module_.parameters():
             if not torch.isfinite(parameter).all():
                 raise ValueError(

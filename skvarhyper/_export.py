@@ -21,7 +21,17 @@ SPARSE_DENSITY = 0.5
 
 def _drop_dead_units(coefs, intercepts, activation):
     """Remove hidden units with no outgoing weight, and fold those with no
-    incoming weight (constant outputs) into the next layer's biases."""
+    incoming weight (constant outputs) into the next layer's biases, until
+    none is left (removing a layer's units can cut off units before it)."""
+    coefs, intercepts = list(coefs), list(intercepts)
+    sizes = None
+    while sizes != [c.shape for c in coefs]:
+        sizes = [c.shape for c in coefs]
+        coefs, intercepts = _drop_dead_units_once(coefs, intercepts, activation)
+    return coefs, intercepts
+
+
+def _drop_dead_units_once(coefs, intercepts, activation):
     coefs, intercepts = list(coefs), list(intercepts)
     for layer in range(len(coefs) - 1):
         incoming, outgoing = coefs[layer], coefs[layer + 1]

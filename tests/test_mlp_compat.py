@@ -334,3 +334,43 @@ def test_onnx_export_agrees_with_the_model(informative):
     labels, proba = session.run(None, {session.get_inputs()[0].name: X})
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
     np.testing.assert_array_equal(labels, model.predict(X))
+
+
+def test_compression_follows_dead_units_back_through_the_layers():
+    """A unit whose only outgoing weights lead to a removed unit is removed
+    too; a unit without incoming weights becomes a bias."""
+    from skvarhyper._export import _drop_dead_units
+
+    rng = np.random.RandomState(0)
+    coefs = [rng.randn(3, 4), rng.randn(4, 2), rng.randn(2, 2)]
+    coefs[2][1] = 0  # second-layer unit 1 has no outgoing weight ...
+    coefs[1][3] = [0, 1.0]  # ... and is the only target of first-layer unit 3
+    coefs[0][:, 0] = 0  # first-layer unit 0 has no incoming weight
+    intercepts = [rng.randn(4), rng.randn(2), rng.randn(2)]
+    X = rng.randn(5, 3)
+
+    def forward(coefs, intercepts):
+        h = X
+        for i, (w, b) in enumerate(zip(coefs, intercepts)):
+            h = h @ w + b
+            h = np.maximum(h, 0) if i < len(coefs) - 1 else h
+        return h
+
+    small, biases = _drop_dead_units(coefs, intercepts, "relu")
+    assert [c.shape for c in small] == [(3, 2), (2, 1), (1, 2)]
+    np.testing.assert_allclose(forward(small, biases), forward(coefs, intercepts))
+
+
+def test_the_fitted_model_keeps_no_training_weights(informative):
+    import pickle
+
+    X, y = informative
+    weights = np.random.RandomState(0).randint(1, 50, len(y))
+    weighted = VariationalMLPClassifier(**FAST).fit(X, y, sample_weight=weights)
+    assert weighted.net_.train_rows is None and weighted.net_.train_weights is None
+    # As large as the model fitted on the repeated rows (whose longer epochs
+    # fill the history with more batches), not larger.
+    repeated = VariationalMLPClassifier(**FAST).fit(
+        np.repeat(X, weights, 0), np.repeat(y, weights)
+    )
+    assert len(pickle.dumps(weighted)) <= 1.01 * len(pickle.dumps(repeated))
