@@ -240,6 +240,12 @@ class BaseVariationalClassifier(
             random_state=self._rng,
         )
         weights = weights[0] if weights else None
+        if weights is not None and not weights.sum() > 0:
+            raise ValueError(
+                "every sample with a positive sample_weight went to the "
+                "validation split of early_stopping; give more samples weight, "
+                "lower validation_fraction or set early_stopping=False."
+            )
         return X, codes, weights, Dataset(X_valid, torch.from_numpy(codes_valid))
 
     def _new_net(
@@ -342,6 +348,7 @@ class BaseVariationalClassifier(
         names the pruning parameters that ``net``'s masks were made for."""
         # Training-only state: not kept (nor pickled) with the fitted model.
         net.generator = net.train_weights = net.train_rows = None
+        net.__dict__.pop("train_batches_", None)
         for parameter in net.module_.parameters():
             if not torch.isfinite(parameter).all():
                 raise ValueError(

@@ -22,7 +22,9 @@ class TensorBatchIterator:
     generator : torch.Generator, optional
         Source of the permutations; torch's global generator when None.
     weights : torch.Tensor, optional
-        A weight per row; batches then carry ``(y, weights)`` as their target.
+        A weight per row; ``batch_weights`` holds those of the batch last
+        yielded (the batches themselves stay ``(X, y)``, as skorch's
+        callbacks expect).
     rows : torch.Tensor, optional
         The rows an epoch goes through, repeats included (integer sample
         weights); every row once when None.
@@ -44,6 +46,7 @@ class TensorBatchIterator:
         self.generator = generator
         self.weights = weights
         self.rows = rows
+        self.batch_weights = None
 
     def __len__(self):
         n_rows = len(self.X) if self.rows is None else len(self.rows)
@@ -63,7 +66,6 @@ class TensorBatchIterator:
             )
             if self.rows is not None:
                 index = self.rows[index]
-            y = None if self.y is None else self.y[index]
             if self.weights is not None:
-                y = (y, self.weights[index])
-            yield self.X[index], y
+                self.batch_weights = self.weights[index]
+            yield self.X[index], None if self.y is None else self.y[index]

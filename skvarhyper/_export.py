@@ -41,8 +41,12 @@ def _drop_dead_units_once(coefs, intercepts, activation):
             SKLEARN_ACTIVATIONS[activation](value)
             intercepts[layer + 1] = intercepts[layer + 1] + value @ outgoing[constant]
         keep = outgoing.any(axis=1) & ~constant
-        if not keep.any():  # keep one unit so the network stays well formed
+        if not keep.any():
+            # Keep one unit so the network stays well formed, silenced: what
+            # it contributed is in the next layer's biases already.
             keep[0] = True
+            outgoing = outgoing.copy()
+            outgoing[0] = 0.0
         coefs[layer] = incoming[:, keep]
         intercepts[layer] = intercepts[layer][keep]
         coefs[layer + 1] = outgoing[keep]

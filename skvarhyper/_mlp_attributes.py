@@ -80,12 +80,16 @@ class MLPAttributesMixin:
 
     @property
     def validation_scores_(self):
-        """Accuracy on the validation split at every epoch (of the posterior
-        means), or None without ``early_stopping``."""
-        if not self.early_stopping:
-            self._check_fitted()
-            return None
-        return self._history("valid_accuracy")
+        """Accuracy on the validation split (of the posterior means; for a
+        hypernetwork, averaged over evenly spaced complexities) at every epoch
+        that had one, or None without ``early_stopping`` or such epochs."""
+        self._check_fitted()
+        scores = [
+            float(epoch["valid_accuracy"])
+            for epoch in self.net_.history
+            if "valid_accuracy" in epoch
+        ]
+        return scores if self.early_stopping and scores else None
 
     @property
     def best_validation_score_(self):
@@ -120,7 +124,8 @@ class MLPAttributesMixin:
             fold those without incoming weights into the next layer's biases,
             and store weight matrices of density below 0.5 as CSR, which
             ``MLPClassifier`` multiplies sparsely. Predictions are unchanged;
-            ONNX converters need ``compress=False``.
+            ONNX converters need ``compress=False``, and so does sparse input
+            (``MLPClassifier`` cannot add its biases to a sparse product).
 
         Returns
         -------

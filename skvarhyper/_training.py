@@ -137,7 +137,14 @@ class VariationalNet(NeuralNet):
             iterator.generator = self.generator
             if training:
                 iterator.weights, iterator.rows = self.train_weights, self.train_rows
+                self.train_batches_ = iterator
         return iterator
+
+    def batch_weights(self):
+        """The row weights of the current training batch; None when unweighted."""
+        if self.train_weights is None:
+            return None
+        return to_tensor(self.train_batches_.batch_weights, device=self.device)
 
     def _input(self, x):
         """A batch as a float32 tensor on the device, as the module computes."""
@@ -164,8 +171,9 @@ class VariationalNet(NeuralNet):
         return {"loss": loss, "y_pred": logits}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
-        if isinstance(y_true, tuple):
-            codes, weights = (to_tensor(t, device=self.device) for t in y_true)
+        weights = self.batch_weights() if training else None
+        if weights is not None:
+            codes = to_tensor(y_true, device=self.device)
             nll = torch.nn.functional.cross_entropy(y_pred, codes, reduction="none")
             nll = (nll * weights).mean()
         else:
@@ -304,19 +312,13 @@ class HyperVariationalNet(VariationalNet):
         return loss, logits
 
     def _batch_tensors(self, batch):
-        """Inputs, codes and row weights (None when unweighted) of a batch."""
         X, y = unpack_data(batch)
-        y, weights = y if isinstance(y, tuple) else (y, None)
-        to_device = functools.partial(to_tensor, device=self.device)
-        return (
-            to_device(X),
-            to_device(y),
-            None if weights is None else to_device(weights),
-        )
+        return to_tensor(X, device=self.device), to_tensor(y, device=self.device)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        X, y, weights = self._batch_tensors(batch)
+        X, y = self._batch_tensors(batch)
+        weights = self.batch_weights()
         n_draws = self.n_complexity_samples
         # Stratified: one draw in each of n_draws equal parts of [0, 1].
         offsets = torch.rand(
@@ -337,7 +339,7 @@ class HyperVariationalNet(VariationalNet):
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        X, y, _ = self._batch_tensors(batch)
+        X, y = self._batch_tensors(batch)
         t = torch.linspace(0, 1, self.n_complexity_samples, device=X.device)
         with torch.no_grad():
             loss, logits = self.draw_loss(

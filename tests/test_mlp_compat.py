@@ -374,3 +374,62 @@ def test_the_fitted_model_keeps_no_training_weights(informative):
         np.repeat(X, weights, 0), np.repeat(y, weights)
     )
     assert len(pickle.dumps(weighted)) <= 1.01 * len(pickle.dumps(repeated))
+
+
+# --- review findings (each failed before its fix) -------------------------------
+
+
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_fractional_weights_keep_scoring_callbacks_working(cls, informative):
+    from skorch.callbacks import EpochScoring
+
+    X, y = informative
+    weights = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    scoring = EpochScoring("accuracy", on_train=True, name="train_acc")
+    model = cls(**FAST, callbacks=[("train_acc", scoring)]).fit(
+        X, y, sample_weight=weights
+    )
+    assert 0.5 < model.net_.history[-1, "train_acc"] <= 1
+
+
+def test_validation_scores_without_validated_epochs_are_none(informative):
+    X, y = informative
+    model = VariationalMLPClassifier(**FAST, early_stopping=True).partial_fit(X, y)
+    assert model.validation_scores_ is None and model.best_validation_score_ is None
+    model = VariationalMLPClassifier(**{**FAST, "max_epochs": 2}).fit(X, y)
+    model.set_params(warm_start=True, early_stopping=True).fit(X, y)
+    assert len(model.validation_scores_) == 2 < model.n_iter_
+
+
+def test_compression_of_a_layer_of_constant_units_keeps_the_predictions():
+    import torch
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    model = VariationalMLPClassifier(
+        (6, 5), max_epochs=5, random_state=0, predictive="mean"
+    ).fit(X, y)
+    with torch.no_grad():
+        model.net_.module_.layers[0].weight_mask.zero_()
+    np.testing.assert_allclose(
+        model.to_sklearn(compress=True).predict_proba(X),
+        model.predict_proba(X),
+        atol=1e-6,
+    )
+
+
+def test_weights_all_held_out_for_early_stopping_are_refused():
+    X, y = make_classification(40, n_features=4, random_state=0)
+    weights = np.zeros(40)
+    weights[:3] = 1.0
+    model = VariationalMLPClassifier(
+        **FAST, early_stopping=True, validation_fraction=0.5
+    )
+    for seed in range(20):
+        model.set_params(random_state=seed)
+        try:
+            model.fit(X, y, sample_weight=weights * 0.5)
+        except ValueError as error:
+            assert "sample_weight" in str(error) and "validation" in str(error)
+            return
+    pytest.fail("no split put every weighted row into the validation set")
