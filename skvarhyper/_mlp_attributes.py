@@ -7,6 +7,7 @@ hypernetwork, the selected complexity.
 import numpy as np
 
 from ._export import to_mlp_classifier
+from .nn.pruning import snr_scores
 
 
 def _numpy(tensor):
@@ -104,7 +105,7 @@ class MLPAttributesMixin:
         one. An input whose weights are all pruned gets 0. Lets
         ``SelectFromModel`` choose inputs from the posterior."""
         first = self._layers()[0]
-        snr = first.weight_mean.abs() / first.weight_log_std.exp()
+        snr = snr_scores(first.weight_mean, first.weight_log_std)
         mass = _numpy((snr * first.weight_mask).sum(0))
         total = mass.sum()
         return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))

@@ -4,6 +4,7 @@ from itertools import pairwise
 from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseVariationalClassifier
 from ._training import VariationalNet
@@ -232,9 +233,12 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         n_weights = sum(n_in * n_out for n_in, n_out in pairwise(sizes))
         return min(1.0, n_train / n_weights)
 
-    def _commit(self, net, **kwargs):
-        super()._commit(net, **kwargs)
-        self.complexity_ = float(net.complexity)
+    @property
+    def complexity_(self):
+        """The complexity the fitted network was trained at (read from it, so
+        that it cannot disagree with the evidence the model reports)."""
+        check_is_fitted(self)
+        return float(self.net_.complexity)
 
     def _net_spec(self, n_features, n_classes):
         module_kwargs = {
