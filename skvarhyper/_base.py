@@ -11,7 +11,6 @@ parameters, resynchronised in :meth:`_sync_masks` only.
 import copy
 import os
 from abc import abstractmethod
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 from skorch.dataset import Dataset
 
+from ._architecture import ArchitectureMixin
 from ._labels import ClassifierTargetsMixin
 from ._mlp_attributes import MLPAttributesMixin
 from ._net_config import OPTIMIZERS, net_parameters
@@ -39,12 +39,14 @@ from ._validation import (
 )
 from ._weights import mean_one, repeated_rows, row_weights
 from .nn import ACTIVATIONS
+from .nn.functional import PRIORS
 from .nn.pruning import PRUNING_SCORES
 
 _SEED_BOUND = np.iinfo(np.int32).max
 
 
 class BaseVariationalClassifier(
+    ArchitectureMixin,
     MLPAttributesMixin,
     PersistenceMixin,
     PosteriorMixin,
@@ -65,6 +67,11 @@ class BaseVariationalClassifier(
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "complexity": [Interval(Real, 0, None, closed="left")],
+        "complexity_warmup": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "prior": [StrOptions(set(PRIORS))],
         "prior_mean": [Interval(Real, None, None, closed="neither")],
         "prior_variance": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -73,13 +80,14 @@ class BaseVariationalClassifier(
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_mc_samples": [Interval(Integral, 0, None, closed="left")],
-        "predictive": [StrOptions({"moments", "mean"})],
+        "predictive": [StrOptions({"auto", "moments", "mean"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "prune_fraction": [Interval(Real, 0, 1, closed="both")],
+        "prune_threshold": [Interval(Real, None, None, closed="neither"), None],
         "prune_score": [StrOptions(set(PRUNING_SCORES))],
         "prune_scope": [StrOptions({"global", "layer"})],
         "warm_start": ["boolean"],
@@ -95,6 +103,7 @@ class BaseVariationalClassifier(
     # display or store a fitted model. Fingerprints of fits leave them out.
     _not_fit_params = (
         "prune_fraction",
+        "prune_threshold",
         "prune_score",
         "prune_scope",
         "n_mc_samples",
@@ -104,9 +113,6 @@ class BaseVariationalClassifier(
         "callbacks",
         "checkpoint",
     )
-    # Parameters that shape the network: a continuing fit cannot change them.
-    _architecture_params = ("hidden_layer_sizes",)
-
     # --- what a subclass provides -------------------------------------------
 
     @abstractmethod
@@ -119,7 +125,12 @@ class BaseVariationalClassifier(
         """The :class:`~skvarhyper.nn.VariationalMLP` that predictions use now."""
 
     def _mask_key(self):
-        return (self.prune_fraction, self.prune_score, self.prune_scope)
+        return (
+            self.prune_fraction,
+            self.prune_threshold,
+            self.prune_score,
+            self.prune_scope,
+        )
 
     def _validate_hyperparameters(self):
         self._validate_params()
@@ -286,44 +297,6 @@ class BaseVariationalClassifier(
     def _training_complexity(self, n_train):
         """The ``λ`` a fit on ``n_train`` samples trains at."""
         return float(self.complexity)
-
-    @contextmanager
-    def _fitted_architecture(self):
-        """Within the block, the architecture parameters are those the network
-        was fitted with, whatever ``set_params`` changed since."""
-        fitted = getattr(self, "_architecture_", None) or {}
-        current = {name: getattr(self, name) for name in fitted}
-        self.__dict__.update(fitted)
-        try:
-            yield
-        finally:
-            self.__dict__.update(current)
-
-    def _architecture(self):
-        architecture = {name: getattr(self, name) for name in self._architecture_params}
-        architecture["hidden_layer_sizes"] = check_hidden_layer_sizes(
-            self.hidden_layer_sizes
-        )
-        return architecture
-
-    def _check_architecture(self):
-        fitted = getattr(self, "_architecture_", None)
-        if fitted is None:
-            return
-        now = self._architecture()
-        changed = [
-            f"{name} (fitted with {fitted[name]!r}, now {now[name]!r})"
-            for name in fitted
-            if np.asarray(fitted[name], dtype=object).tolist()
-            != np.asarray(now[name], dtype=object).tolist()
-        ]
-        if changed:
-            raise ValueError(
-                f"{', '.join(changed)} changed since the model was fitted; "
-                "partial_fit and warm_start=True continue the fitted network, "
-                "whose architecture is fixed. Fit a new model with "
-                "warm_start=False."
-            )
 
     @staticmethod
     def _continue_from(net, previous, *, keep_optimizer):

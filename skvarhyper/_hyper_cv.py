@@ -23,7 +23,8 @@ from ._mlp_attributes import RefittedAttributesMixin
 from ._state import transaction
 from .path import check_fractions, pruning_curve
 
-_SELECTED = ("complexity", "prune_fraction")
+# Chosen by the search (the pruning by a grid of fractions), not passed on.
+_SELECTED = ("complexity", "prune_fraction", "prune_threshold")
 HYPER_CONSTRAINTS = HyperVariationalClassifier._parameter_constraints
 
 
@@ -85,7 +86,8 @@ class HyperVariationalClassifierCV(
     **hypernetwork parameters
         ``activation``, ``hypernet``, ``complexity_range``,
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
-        ``rank``, ``hypernet_hidden``, ``prior_mean``, ``prior_variance``,
+        ``rank``, ``hypernet_hidden``, ``prior``, ``complexity_warmup``, ``prior_mean``,
+        ``prior_variance``,
         ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
         ``n_mc_samples``, ``predictive``, ``class_weight``, ``tol``,
         ``early_stopping``,
@@ -173,6 +175,8 @@ class HyperVariationalClassifierCV(
         draw_batching="split",
         rank=4,
         hypernet_hidden=50,
+        prior="gaussian",
+        complexity_warmup="auto",
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
@@ -181,7 +185,7 @@ class HyperVariationalClassifierCV(
         batch_size=128,
         max_epochs=200,
         n_mc_samples=0,
-        predictive="moments",
+        predictive="auto",
         class_weight=None,
         tol=None,
         early_stopping=False,
@@ -214,6 +218,8 @@ class HyperVariationalClassifierCV(
         self.draw_batching = draw_batching
         self.rank = rank
         self.hypernet_hidden = hypernet_hidden
+        self.prior = prior
+        self.complexity_warmup = complexity_warmup
         self.prior_mean = prior_mean
         self.prior_variance = prior_variance
         self.optimizer = optimizer

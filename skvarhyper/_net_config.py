@@ -11,6 +11,15 @@ from ._training import supports_fused
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
+def warmup_epochs(estimator):
+    """Epochs of KL annealing: ``complexity_warmup``, whose ``"auto"`` is a
+    quarter of ``max_epochs`` for the log-uniform prior, which without it can
+    prune a whole small network in its first epochs, and none otherwise."""
+    if estimator.complexity_warmup != "auto":
+        return int(estimator.complexity_warmup)
+    return estimator.max_epochs // 4 if estimator.prior == "log-uniform" else 0
+
+
 def _stopping(estimator, early_stopping):
     """Stop on the held-out loss (early stopping, restoring the best epoch) or
     on the smoothed training loss (convergence), as ``MLPClassifier`` does on
@@ -64,6 +73,7 @@ def net_parameters(
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {
         "complexity": complexity,
+        "complexity_warmup": warmup_epochs(estimator),
         "n_train": n_train,
         "optimizer": optimizer,
         "lr": estimator.lr,

@@ -76,6 +76,11 @@ class VariationalNet(NeuralNet):
         log-likelihood; ``n_train`` is then the rows' total weight.
     train_rows : torch.Tensor, default=None
         The training rows of an epoch with repeats (integer sample weights).
+    complexity_warmup : int, default=0
+        Over the first this many epochs of training the KL term's weight in
+        the gradient rises linearly from ``complexity / complexity_warmup``
+        to ``complexity`` (KL annealing); the recorded evidence (``*_elbo``)
+        always uses ``complexity``.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -89,6 +94,7 @@ class VariationalNet(NeuralNet):
         generator=None,
         train_weights=None,
         train_rows=None,
+        complexity_warmup=0,
         criterion=torch.nn.CrossEntropyLoss,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
@@ -110,6 +116,7 @@ class VariationalNet(NeuralNet):
         self.generator = generator
         self.train_weights = train_weights
         self.train_rows = train_rows
+        self.complexity_warmup = complexity_warmup
 
     @property
     def _default_callbacks(self):
@@ -146,6 +153,13 @@ class VariationalNet(NeuralNet):
             return None
         return to_tensor(self.train_batches_.batch_weights, device=self.device)
 
+    def warmup_scale(self):
+        """The share of the KL term's weight that the current epoch trains
+        with (1 once the warm-up is over)."""
+        if not self.complexity_warmup:
+            return 1.0
+        return min(1.0, max(len(self.history), 1) / self.complexity_warmup)
+
     def _input(self, x):
         """A batch as a float32 tensor on the device, as the module computes."""
         return to_tensor(x, device=self.device).to(torch.float32)
@@ -163,7 +177,7 @@ class VariationalNet(NeuralNet):
         logits, kl = self.module_.sample_with_kl(
             self._input(X),
             generator=self.generator,
-            kl_weight=self.complexity / self.n_train,
+            kl_weight=self.warmup_scale() * self.complexity / self.n_train,
             **fit_params,
         )
         loss = self.get_loss(logits, y, X=X, training=True, kl=kl)
@@ -299,8 +313,11 @@ class HyperVariationalNet(VariationalNet):
             logits.flatten(0, 1), y.flatten(), reduction="none"
         ).view(y.shape)
         nll = (nll * weights).mean(1)
-        negative_elbo = nll + complexity * kl / self.n_train
-        loss = (negative_elbo / (1 + complexity)).mean()
+        kl_term = complexity * kl / self.n_train
+        negative_elbo = nll + kl_term
+        if training:
+            kl_term = self.warmup_scale() * kl_term
+        loss = ((nll + kl_term) / (1 + complexity)).mean()
         self.record_evidence(
             "train" if training else "valid",
             nll.mean(),

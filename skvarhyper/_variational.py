@@ -37,7 +37,24 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         evidence once there are more training samples than weights, and a
         proportionally weaker pull towards the prior for a network larger than
         its data (where ``λ = 1`` underfits: on iris, 0.33 log loss against
-        0.12). The value used is ``complexity_``.
+        0.12). With ``prior="log-uniform"``, whose scale-free prior has no
+        such trade-off, ``"auto"`` is 1 (sparse variational dropout's
+        evidence). The value used is ``complexity_``.
+    prior : {"gaussian", "log-uniform"}, default="gaussian"
+        Prior of the weights. ``"gaussian"``: ``N(prior_mean, prior_variance)``
+        on every weight and bias. ``"log-uniform"``: the sparsity-inducing
+        prior of sparse variational dropout (Molchanov, Ashukha & Vetrov,
+        2017) on the weights and a flat one on the biases; it drives the
+        dropout rate ``α = s**2 / m**2`` of most weights up, so that they can
+        be pruned (``prune(threshold=3)``, or a fraction) with little loss of
+        accuracy. ``prior_mean`` and ``prior_variance`` are then unused.
+    complexity_warmup : int or "auto", default="auto"
+        Epochs over which the KL term's weight rises linearly to
+        ``complexity`` at the start of training (KL annealing, as sparse
+        variational dropout is trained). ``"auto"`` is ``max_epochs // 4``
+        for ``prior="log-uniform"``, which without it can prune every weight
+        of a small network in its first epochs (wine: 39 % accuracy on one
+        seed of three), and 0 for the Gaussian prior.
     prior_mean : float, default=0.0
         Mean of the Gaussian prior of every weight and bias.
     prior_variance : float, default=0.1
@@ -55,13 +72,16 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
     n_mc_samples : int, default=0
         Posterior draws averaged by :meth:`predict_proba`; 0 integrates over
         the posterior without sampling, as ``predictive`` says.
-    predictive : {"moments", "mean"}, default="moments"
+    predictive : {"auto", "moments", "mean"}, default="auto"
         How :meth:`predict_proba` integrates over the posterior when
         ``n_mc_samples=0``: ``"moments"`` propagates the means and variances
         of the pre-activations through the network and takes the probit
         approximation of the softmax (one pass, about 3 times the cost of
         ``"mean"``); ``"mean"`` predicts with the posterior means. On ten
         real tables, moments gave a lower log loss than the mean on 7.
+        ``"auto"`` is ``"moments"`` for the Gaussian prior and ``"mean"`` for
+        the log-uniform one, whose surviving weights are too noisy for the
+        moments' approximation (and whose authors predict with the means).
     tol : float or None, default=1e-4
         Convergence tolerance, as in ``MLPClassifier``: when the training loss
         (the validation loss with ``early_stopping``) has not improved by at
@@ -87,6 +107,10 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         ``sample_weight``.
     prune_fraction : float, default=0.0
         Fraction of weights pruned after ``fit``; see :meth:`prune`.
+    prune_threshold : float or None, default=None
+        When set, every weight whose ``log α = log(s**2 / m**2)`` is above it
+        is pruned (3 in sparse variational dropout), however many that is,
+        and ``prune_fraction`` is ignored; see :meth:`prune`.
     prune_score : {"snr", "magnitude"}, default="snr"
         Criterion that ranks the weights: the signal-to-noise ratio ``|m|/s``
         (the thesis' relative density) or the magnitude ``|m|``.
@@ -164,6 +188,8 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         *,
         activation="relu",
         complexity="auto",
+        prior="gaussian",
+        complexity_warmup="auto",
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
@@ -172,13 +198,14 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         batch_size=200,
         max_epochs=200,
         n_mc_samples=0,
-        predictive="moments",
+        predictive="auto",
         tol=1e-4,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
         class_weight=None,
         prune_fraction=0.0,
+        prune_threshold=None,
         prune_score="snr",
         prune_scope="global",
         warm_start=False,
@@ -192,6 +219,8 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.complexity = complexity
+        self.prior = prior
+        self.complexity_warmup = complexity_warmup
         self.prior_mean = prior_mean
         self.prior_variance = prior_variance
         self.optimizer = optimizer
@@ -207,6 +236,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
         self.prune_fraction = prune_fraction
+        self.prune_threshold = prune_threshold
         self.prune_score = prune_score
         self.prune_scope = prune_scope
         self.warm_start = warm_start
@@ -225,6 +255,8 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
     def _training_complexity(self, n_train):
         if self.complexity != "auto":
             return float(self.complexity)
+        if self.prior == "log-uniform":
+            return 1.0
         sizes = (
             self.n_features_in_,
             *check_hidden_layer_sizes(self.hidden_layer_sizes),
@@ -248,6 +280,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
                 n_classes,
             ),
             "activation": self.activation,
+            "prior": self.prior,
             "prior_mean": float(self.prior_mean),
             "prior_variance": float(self.prior_variance),
         }

@@ -138,14 +138,19 @@ def test_fused_forward_and_kl_match_the_separate_functions(prior_mean, masked):
     torch.testing.assert_close(kl, elementwise.sum((-2, -1)) + bias)
 
 
-@pytest.mark.parametrize("prior_mean", [0.0, 0.2])
+@pytest.mark.parametrize(
+    "prior, prior_mean",
+    [("gaussian", 0.0), ("gaussian", 0.2), ("log-uniform", 0.0)],
+)
 @pytest.mark.parametrize("pruned", [False, True])
-def test_fused_training_pass_equals_the_autograd_one(prior_mean, pruned):
+def test_fused_training_pass_equals_the_autograd_one(prior, prior_mean, pruned):
     """``sample_with_kl`` (one autograd node per layer, closed-form gradients
     with the KL term's folded in) gives the outputs, KL and gradients of the
     composed autograd operations."""
     torch.manual_seed(0)
-    mlp = VariationalMLP((5, 7, 3), prior_mean=prior_mean, dtype=torch.float64)
+    mlp = VariationalMLP(
+        (5, 7, 3), prior=prior, prior_mean=prior_mean, dtype=torch.float64
+    )
     for layer in mlp.layers:
         with torch.no_grad():
             layer.weight_log_std.uniform_(-3, 0)

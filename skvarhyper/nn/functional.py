@@ -12,6 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .log_uniform import log_uniform_kl
+
+PRIORS = ("gaussian", "log-uniform")
+"""The priors a layer can have: ``N(prior_mean, prior_variance)`` on every
+weight and bias, or the log-uniform prior of sparse variational dropout on the
+weights (see :mod:`skvarhyper.nn.log_uniform`)."""
+
 INIT_LOG_STD = -3.0
 """Initial posterior log-std of every weight and bias, as in the thesis' code."""
 
@@ -73,6 +80,14 @@ def _masked_posterior(weight_mean, weight_log_std, bias_log_std, weight_mask):
     return weight_mean, weight_variance, weight_log_std, bias_variance, count
 
 
+def _log_uniform_layer_kl(weight_mean, weight_log_std, weight_mask):
+    """Summed log-uniform KL of the kept weights (biases have a flat prior)."""
+    kl = log_uniform_kl(weight_mean, weight_log_std)
+    if weight_mask is not None:
+        kl = kl * weight_mask
+    return kl.sum((-2, -1))
+
+
 def _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance):
     weight_mean, weight_variance, weight_log_std, bias_variance, count = masked
     prior = (prior_mean, prior_variance)
@@ -92,12 +107,17 @@ def posterior_kl(
     weight_mask: Tensor | None,
     prior_mean: float,
     prior_variance: float,
+    prior: str = "gaussian",
 ) -> Tensor:
     """KL divergence of one layer's posterior from the prior; pruned weights excluded.
 
     Sums over the parameter dimensions, so a stack of ``S`` layers gives ``(S,)``.
-    Equal to summing :func:`gaussian_kl`, in fewer passes over the parameters.
+    For the Gaussian prior, equal to summing :func:`gaussian_kl`, in fewer
+    passes over the parameters; for ``prior="log-uniform"``, the approximation
+    of :func:`~skvarhyper.nn.log_uniform.log_uniform_kl` over the weights.
     """
+    if prior == "log-uniform":
+        return _log_uniform_layer_kl(weight_mean, weight_log_std, weight_mask)
     masked = _masked_posterior(weight_mean, weight_log_std, bias_log_std, weight_mask)
     return _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)
 
@@ -156,6 +176,7 @@ def variational_linear_with_kl(
     weight_mask: Tensor | None,
     prior_mean: float,
     prior_variance: float,
+    prior: str = "gaussian",
     sample: bool = True,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
@@ -170,4 +191,6 @@ def variational_linear_with_kl(
     if sample:
         variance = _affine(x * x, masked_variance, bias_variance)
         out = torch.addcmul(out, _noise(out, generator), variance.sqrt())
+    if prior == "log-uniform":
+        return out, _log_uniform_layer_kl(weight_mean, weight_log_std, weight_mask)
     return out, _layer_kl(masked, bias_mean, bias_log_std, prior_mean, prior_variance)

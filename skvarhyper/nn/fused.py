@@ -17,46 +17,74 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from .log_uniform import log_uniform_kl_with_grad
+
 
 def _flat_dot(a: Tensor, b: Tensor) -> Tensor:
     return torch.dot(a.reshape(-1), b.reshape(-1))
 
 
+def _gaussian_kl(ctx, weight_mean, variance, bias_mean, bias_variance, rest):
+    """The Gaussian prior's KL value; saves what its gradient needs (the
+    means' deviations from the prior mean), which the backward folds in."""
+    weight_log_std, bias_log_std, weight_mask, prior_mean, prior_variance = rest
+    if weight_mask is None:
+        log_std_sum, count = weight_log_std.sum(), weight_mean.numel()
+    else:
+        log_std_sum, count = _flat_dot(weight_log_std, weight_mask), weight_mask.sum()
+    deviation, bias_deviation = weight_mean, bias_mean
+    if prior_mean:
+        deviation, bias_deviation = weight_mean - prior_mean, bias_mean - prior_mean
+        if weight_mask is not None:
+            deviation = deviation * weight_mask
+    squares = _flat_dot(deviation, deviation) + torch.dot(
+        bias_deviation, bias_deviation
+    )
+    ctx.kl_tensors = (deviation, bias_deviation)
+    return 0.5 * (
+        (variance.sum() + bias_variance.sum() + squares) / prior_variance
+        - 2.0 * (log_std_sum + bias_log_std.sum())
+        + (count + bias_mean.numel()) * (math.log(prior_variance) - 1.0)
+    )
+
+
+def _log_uniform_kl(ctx, weight_mean, weight_log_std, weight_mask):
+    """The log-uniform prior's KL value (weights only); saves its elementwise
+    gradients, which the backward adds."""
+    kl, grad_mean, grad_log_std = log_uniform_kl_with_grad(weight_mean, weight_log_std)
+    if weight_mask is not None:
+        kl, grad_mean = kl * weight_mask, grad_mean * weight_mask
+        grad_log_std = grad_log_std * weight_mask
+    ctx.kl_tensors = (grad_mean, grad_log_std)
+    return kl.sum()
+
+
 class _SampledLayer(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight_mean, weight_log_std, bias_mean, bias_log_std, *rest):
-        weight_mask, noise, kl_weight, prior_mean, prior_variance = rest
+        weight_mask, noise, kl_weight, prior, prior_mean, prior_variance = rest
         variance = torch.exp(2.0 * weight_log_std)
         bias_variance = torch.exp(2.0 * bias_log_std)
-        if weight_mask is None:
-            log_std_sum, count = weight_log_std.sum(), weight_mean.numel()
-        else:
+        if prior == "log-uniform":
+            kl = _log_uniform_kl(ctx, weight_mean, weight_log_std, weight_mask)
+        if weight_mask is not None:
             weight_mean = weight_mean * weight_mask
             variance = variance * weight_mask
-            log_std_sum = _flat_dot(weight_log_std, weight_mask)
-            count = weight_mask.sum()
+        if prior != "log-uniform":
+            kl = _gaussian_kl(
+                ctx, weight_mean, variance, bias_mean, bias_variance,
+                (weight_log_std, bias_log_std, weight_mask, prior_mean, prior_variance),
+            )  # fmt: skip
         squared_x = x * x
         std = torch.addmm(bias_variance, squared_x, variance.t()).sqrt_()
         out = torch.addmm(bias_mean, x, weight_mean.t()).addcmul_(noise, std)
-        deviation, bias_deviation = weight_mean, bias_mean
-        if prior_mean:
-            deviation, bias_deviation = weight_mean - prior_mean, bias_mean - prior_mean
-            if weight_mask is not None:
-                deviation = deviation * weight_mask
-        squares = _flat_dot(deviation, deviation) + torch.dot(
-            bias_deviation, bias_deviation
-        )
-        kl = 0.5 * (
-            (variance.sum() + bias_variance.sum() + squares) / prior_variance
-            - 2.0 * (log_std_sum + bias_log_std.sum())
-            + (count + bias_mean.numel()) * (math.log(prior_variance) - 1.0)
-        )
         ctx.mark_non_differentiable(kl)
         ctx.save_for_backward(
             x, squared_x, variance, bias_variance, noise, std, weight_mean,
-            deviation, bias_deviation, weight_mask,
+            weight_mask, *ctx.kl_tensors,
         )  # fmt: skip
-        ctx.kl_weight, ctx.prior_variance = kl_weight, prior_variance
+        del ctx.kl_tensors
+        ctx.kl_weight, ctx.prior, ctx.prior_variance = kl_weight, prior, prior_variance
         return out, kl
 
     @staticmethod
@@ -64,29 +92,39 @@ class _SampledLayer(torch.autograd.Function):
     def backward(ctx, grad_out, _):
         (
             x, squared_x, variance, bias_variance, noise, std, weight_mean,
-            deviation, bias_deviation, weight_mask,
+            weight_mask, *kl_tensors,
         ) = ctx.saved_tensors  # fmt: skip
         kl_weight = ctx.kl_weight
-        kl_scale = kl_weight / ctx.prior_variance
         # Twice the gradient with respect to the pre-activations' variance.
         grad_var = (grad_out * noise).div_(std)
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = (grad_out @ weight_mean).addcmul_(x, grad_var @ variance)
-        grad_weight_mean = (grad_out.t() @ x).add_(deviation, alpha=kl_scale)
-        grad_weight_log_std = (grad_var.t() @ squared_x).add_(kl_scale).mul_(variance)
-        if weight_mask is None:
-            grad_weight_log_std.sub_(kl_weight)
+        grad_weight_mean = grad_out.t() @ x
+        grad_weight_log_std = grad_var.t() @ squared_x
+        grad_bias_mean = grad_out.sum(0)
+        grad_bias_log_std = grad_var.sum(0).mul_(bias_variance)
+        if ctx.prior == "log-uniform":
+            kl_grad_mean, kl_grad_log_std = kl_tensors
+            grad_weight_mean.add_(kl_grad_mean, alpha=kl_weight)
+            grad_weight_log_std.mul_(variance).add_(kl_grad_log_std, alpha=kl_weight)
         else:
+            deviation, bias_deviation = kl_tensors
+            kl_scale = kl_weight / ctx.prior_variance
+            grad_weight_mean.add_(deviation, alpha=kl_scale)
+            grad_weight_log_std.add_(kl_scale).mul_(variance)
+            if weight_mask is None:
+                grad_weight_log_std.sub_(kl_weight)
+            else:
+                grad_weight_log_std.sub_(weight_mask, alpha=kl_weight)
+            grad_bias_mean.add_(bias_deviation, alpha=kl_scale)
+            grad_bias_log_std.add_(bias_variance, alpha=kl_scale).sub_(kl_weight)
+        if weight_mask is not None:
             grad_weight_mean.mul_(weight_mask)
-            grad_weight_log_std.sub_(weight_mask, alpha=kl_weight)
-        grad_bias_mean = grad_out.sum(0).add_(bias_deviation, alpha=kl_scale)
-        grad_bias_log_std = (
-            grad_var.sum(0).add_(kl_scale).mul_(bias_variance).sub_(kl_weight)
-        )
+            grad_weight_log_std.mul_(weight_mask)
         return (
             grad_x, grad_weight_mean, grad_weight_log_std, grad_bias_mean,
-            grad_bias_log_std, None, None, None, None, None,
+            grad_bias_log_std, None, None, None, None, None, None,
         )  # fmt: skip
 
 
@@ -100,6 +138,7 @@ def sampled_linear_with_kl(
     weight_mask: Tensor | None,
     prior_mean: float,
     prior_variance: float,
+    prior: str = "gaussian",
     kl_weight: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
@@ -107,12 +146,13 @@ def sampled_linear_with_kl(
 
     The values equal (to rounding) those of
     :func:`~skvarhyper.nn.functional.variational_linear` with ``sample=True``
-    and :func:`~skvarhyper.nn.functional.posterior_kl`, for one network: ``x``
-    of shape ``(B, in)`` and a weight of shape ``(out, in)``. The KL value is
-    not differentiable; instead, the gradient through the output includes
-    ``kl_weight`` times the KL's, so that ``loss(out) + kl_weight * kl`` is
-    minimised by ``loss(out).backward()``. Noise comes from ``generator``
-    (torch's global one when None). Not twice differentiable.
+    and :func:`~skvarhyper.nn.functional.posterior_kl` (of ``prior``), for one
+    network: ``x`` of shape ``(B, in)`` and a weight of shape ``(out, in)``.
+    The KL value is not differentiable; instead, the gradient through the
+    output includes ``kl_weight`` times the KL's, so that
+    ``loss(out) + kl_weight * kl`` is minimised by ``loss(out).backward()``.
+    Noise comes from ``generator`` (torch's global one when None). Not twice
+    differentiable.
     """
     noise = torch.randn(
         (x.shape[0], weight_mean.shape[0]),
@@ -129,6 +169,7 @@ def sampled_linear_with_kl(
         weight_mask,
         noise,
         float(kl_weight),
+        prior,
         float(prior_mean),
         float(prior_variance),
     )

@@ -225,8 +225,11 @@ class HyperVariationalMLP(nn.Module):
         Scale of the encoder: ``λ`` drawn uniformly on this scale.
     rank, hidden : int
         Rank and hidden units of the low-rank generator.
+    prior : {"gaussian", "log-uniform"}
+        The prior of the generated networks (see
+        :class:`~skvarhyper.nn.VariationalLinear`).
     prior_mean, prior_variance : float
-        The Gaussian prior of every parameter.
+        The Gaussian prior of every parameter; unused by the log-uniform one.
     init_log_std : float
         Initial posterior log-std of the generated networks.
     generator : torch.Generator, optional
@@ -246,6 +249,7 @@ class HyperVariationalMLP(nn.Module):
         complexity_sampling: str = "loguniform",
         rank: int = 1,
         hidden: int = 50,
+        prior: str = "gaussian",
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
@@ -258,6 +262,7 @@ class HyperVariationalMLP(nn.Module):
         self.layer_sizes = tuple(layer_sizes)
         self.activation = activation
         self._activation = ACTIVATIONS[activation]
+        self.prior = prior
         self.prior_mean, self.prior_variance = prior_mean, prior_variance
         self.encoder = ComplexityEncoder(
             *complexity_range, sampling=complexity_sampling
@@ -323,6 +328,7 @@ class HyperVariationalMLP(nn.Module):
                 weight_mask=mask,
                 prior_mean=self.prior_mean,
                 prior_variance=self.prior_variance,
+                prior=self.prior,
                 sample=sample,
                 generator=generator,
             )
@@ -341,6 +347,7 @@ class HyperVariationalMLP(nn.Module):
         mlp = VariationalMLP(
             self.layer_sizes,
             self.activation,
+            prior=self.prior,
             prior_mean=self.prior_mean,
             prior_variance=self.prior_variance,
             device="meta",

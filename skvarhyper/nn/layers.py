@@ -39,8 +39,13 @@ class VariationalLinear(nn.Module):
     ----------
     in_features, out_features : int
         Sizes of the input and output.
+    prior : {"gaussian", "log-uniform"}
+        ``"gaussian"``: the prior ``N(prior_mean, prior_variance)`` of every
+        weight and bias. ``"log-uniform"``: the sparsity-inducing prior of
+        sparse variational dropout on the weights, a flat one on the biases
+        (see :mod:`skvarhyper.nn.log_uniform`).
     prior_mean, prior_variance : float
-        The Gaussian prior ``N(prior_mean, prior_variance)`` of every parameter.
+        The Gaussian prior's mean and variance; unused by the log-uniform one.
     init_log_std : float
         Initial posterior log-std.
     generator : torch.Generator, optional
@@ -55,6 +60,7 @@ class VariationalLinear(nn.Module):
         in_features: int,
         out_features: int,
         *,
+        prior: str = "gaussian",
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
@@ -66,6 +72,7 @@ class VariationalLinear(nn.Module):
         factory = {"device": device, "dtype": dtype}
         self.in_features = in_features
         self.out_features = out_features
+        self.prior = prior
         self.prior_mean = prior_mean
         self.prior_variance = prior_variance
         self.init_log_std = init_log_std
@@ -126,6 +133,7 @@ class VariationalLinear(nn.Module):
             weight_mask=self.weight_mask,
             prior_mean=self.prior_mean,
             prior_variance=self.prior_variance,
+            prior=self.prior,
             kl_weight=kl_weight,
             generator=generator,
         )
@@ -140,10 +148,16 @@ class VariationalLinear(nn.Module):
             weight_mask=self.weight_mask,
             prior_mean=self.prior_mean,
             prior_variance=self.prior_variance,
+            prior=self.prior,
         )
 
     def extra_repr(self) -> str:
+        prior = (
+            self.prior
+            if self.prior == "log-uniform"
+            else f"N({self.prior_mean}, {self.prior_variance})"
+        )
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"prior=N({self.prior_mean}, {self.prior_variance})"
+            f"prior={prior}"
         )

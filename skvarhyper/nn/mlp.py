@@ -20,8 +20,10 @@ class VariationalMLP(nn.Module):
         Input size, hidden sizes and output size, e.g. ``(64, 100, 10)``.
     activation : {"relu", "tanh", "logistic", "identity", "softmax"}
         Applied after every hidden layer; the output layer returns logits.
+    prior : {"gaussian", "log-uniform"}
+        The prior of every layer (see :class:`VariationalLinear`).
     prior_mean, prior_variance : float
-        The Gaussian prior of every parameter.
+        The Gaussian prior of every parameter; unused by the log-uniform one.
     init_log_std : float
         Initial posterior log-std.
     generator : torch.Generator, optional
@@ -36,6 +38,7 @@ class VariationalMLP(nn.Module):
         layer_sizes: Sequence[int],
         activation: str = "relu",
         *,
+        prior: str = "gaussian",
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
         init_log_std: float = INIT_LOG_STD,
@@ -51,6 +54,7 @@ class VariationalMLP(nn.Module):
             VariationalLinear(
                 n_in,
                 n_out,
+                prior=prior,
                 prior_mean=prior_mean,
                 prior_variance=prior_variance,
                 init_log_std=init_log_std,
@@ -139,7 +143,6 @@ class VariationalMLP(nn.Module):
         return [layer.weight_mask for layer in self.layers]
 
     @property
-    def prior(self) -> tuple[float, float]:
-        """``(prior_mean, prior_variance)`` shared by every layer."""
-        first = self.layers[0]
-        return first.prior_mean, first.prior_variance
+    def prior(self) -> str:
+        """The prior of every layer: ``"gaussian"`` or ``"log-uniform"``."""
+        return self.layers[0].prior
