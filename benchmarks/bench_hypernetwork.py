@@ -1,10 +1,13 @@
 """One hypernetwork against one VariationalMLPClassifier per complexity, on digits.
 
 70/30 stratified split (seed 0), standardised features, (100,) networks, the
-same max_epochs for every fit. Prints accuracy per λ, fit times, the pruning
-and export checks, and the cost of a GridSearchCV with and without ``memory``.
+same max_epochs for every fit. Prints accuracy per λ over the whole default
+range (0.001-100) for every seed, the spread of the separate models over the
+seeds (the noise a gap is measured against), the gaps of the seeds' mean
+accuracies, fit times against the six separate fits, the pruning and export
+checks, and the cost of a GridSearchCV with ``memory``.
 
-Run: python benchmarks/bench_hypernetwork.py [--seeds 0 1 2]
+Run: python benchmarks/bench_hypernetwork.py [--seeds 0 1 2] [--no-shrinkage]
 """
 
 import argparse
@@ -17,7 +20,8 @@ from sklearn.model_selection import GridSearchCV
 
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
-COMPLEXITIES = [0.01, 0.1, 1.0, 10.0]
+COMPLEXITIES = [1e-3, 0.01, 0.1, 1.0, 10.0, 100.0]
+GRID_COMPLEXITIES = [0.01, 0.1, 1.0, 10.0]
 HYPERNETS = ["linear", "lowrank"]
 
 
@@ -26,7 +30,7 @@ HYPERNETS = ["linear", "lowrank"]
 TRAINING = ("lr", "batch_size", "max_epochs", "tol")
 
 
-def fit_all(X_train, y_train, seed, predictive):
+def fit_all(X_train, y_train, seed, predictive, shrinkage):
     """The separate model of every λ and each hypernetwork, with fit seconds."""
     separate, separate_seconds = {}, 0.0
     hyper_defaults = HyperVariationalClassifier().get_params()
@@ -42,26 +46,56 @@ def fit_all(X_train, y_train, seed, predictive):
     for name in HYPERNETS:
         hypers[name], hyper_seconds[name] = timed(
             lambda n=name: HyperVariationalClassifier(
-                hypernet=n, random_state=seed, predictive=predictive
+                hypernet=n,
+                shrinkage=shrinkage,
+                random_state=seed,
+                predictive=predictive,
             ).fit(X_train, y_train)
         )
     return separate, separate_seconds, hypers, hyper_seconds
 
 
-def print_gaps(separate, hypers, X_test, y_test, seed):
-    print(f"seed {seed}")
-    print("λ        separate  " + "  ".join(f"{n:>8} (gap)" for n in HYPERNETS))
-    worst = dict.fromkeys(HYPERNETS, 0.0)
-    for complexity in COMPLEXITIES:
-        reference = separate[complexity].score(X_test, y_test)
-        cells = []
-        for name in HYPERNETS:
-            accuracy = hypers[name].set_complexity(complexity).score(X_test, y_test)
-            gap = 100 * (accuracy - reference)
-            worst[name] = max(worst[name], abs(gap))
-            cells.append(f"{accuracy:.4f} ({gap:+.2f})")
-        print(f"{complexity:<8} {reference:.4f}    " + "  ".join(cells))
-    return worst
+def accuracies(separate, hypers, X_test, y_test):
+    """Test accuracy (%) per λ: ``{"separate": [...], name: [...]}``."""
+    table = {
+        "separate": [100 * separate[c].score(X_test, y_test) for c in COMPLEXITIES]
+    }
+    for name, hyper in hypers.items():
+        table[name] = [
+            100 * hyper.set_complexity(c).score(X_test, y_test) for c in COMPLEXITIES
+        ]
+    return table
+
+
+def print_table(title, table):
+    print(title)
+    print("λ          " + "  ".join(f"{c:>7g}" for c in COMPLEXITIES))
+    for name, row in table.items():
+        print(f"{name:<10} " + "  ".join(f"{a:7.2f}" for a in row))
+        if name != "separate":
+            gaps = np.subtract(row, table["separate"])
+            print(f"{'  gap':<10} " + "  ".join(f"{g:+7.2f}" for g in gaps))
+
+
+def print_summary(tables):
+    """Largest gaps per seed, the separate models' spread, mean-vs-mean gaps."""
+    inside = [i for i, c in enumerate(COMPLEXITIES) if c <= 10]
+    top = COMPLEXITIES.index(100.0)
+    for name in HYPERNETS:
+        gaps = np.array([np.subtract(t[name], t["separate"]) for t in tables])
+        print(
+            f"{name}: largest |gap| at λ <= 10 per seed "
+            + ", ".join(f"{g:.2f}" for g in np.abs(gaps[:, inside]).max(1))
+            + "; at λ = 100 "
+            + ", ".join(f"{g:+.2f}" for g in gaps[:, top])
+        )
+    separate = np.array([t["separate"] for t in tables])
+    print(
+        "separate models' spread over the seeds (max - min) per λ: "
+        + ", ".join(f"{s:.2f}" for s in np.ptp(separate, axis=0))
+    )
+    mean = {k: np.mean([t[k] for t in tables], axis=0) for k in tables[0]}
+    print_table(f"mean over {len(tables)} seeds", mean)
 
 
 def main():
@@ -70,33 +104,33 @@ def main():
     # The acceptance numbers compare posterior-mean predictions; "moments" is
     # the estimators' default.
     parser.add_argument("--predictive", choices=["mean", "moments"], default="mean")
+    parser.add_argument(
+        "--shrinkage", action=argparse.BooleanOptionalAction, default=True
+    )
     args = parser.parse_args()
     seeds = args.seeds
     X_train, X_test, y_train, y_test = standardised_split(load_digits)
 
-    worst = dict.fromkeys(HYPERNETS, 0.0)
+    tables = []
     for seed in seeds:
-        fitted = fit_all(X_train, y_train, seed, args.predictive)
-        if seed == seeds[0]:
-            _, separate_seconds, hypers, hyper_seconds = fitted
-        for name, gap in print_gaps(fitted[0], fitted[2], X_test, y_test, seed).items():
-            worst[name] = max(worst[name], gap)
-    print(
-        "largest |gap| over seeds and λ: "
-        + ", ".join(f"{n} {g:.2f} points" for n, g in worst.items())
-    )
-    print(
-        f"fit seconds (seed {seeds[0]}): {len(COMPLEXITIES)} separate fits "
-        f"{separate_seconds:.1f}; "
-        + "; ".join(
-            f"{n} {s:.1f} ({s / separate_seconds:.2f}x)"
-            for n, s in hyper_seconds.items()
+        separate, separate_seconds, fitted, seconds = fit_all(
+            X_train, y_train, seed, args.predictive, args.shrinkage
         )
-    )
+        if seed == seeds[0]:
+            hypers, hyper_seconds = fitted, seconds
+        tables.append(accuracies(separate, fitted, X_test, y_test))
+        print_table(f"seed {seed}: test accuracy (%)", tables[-1])
+        print(
+            f"fit seconds: {len(COMPLEXITIES)} separate fits {separate_seconds:.1f}; "
+            + "; ".join(
+                f"{n} {s:.1f} ({s / separate_seconds:.2f}x)" for n, s in seconds.items()
+            )
+        )
+    print_summary(tables)
 
     for name, hyper in hypers.items():
         scores = {
-            c: hyper.set_complexity(c).score(X_test, y_test) for c in COMPLEXITIES
+            c: hyper.set_complexity(c).score(X_test, y_test) for c in GRID_COMPLEXITIES
         }
         best = max(scores, key=scores.get)
         pruned = hyper.set_complexity(best).prune(0.8).score(X_test, y_test)
@@ -110,12 +144,16 @@ def main():
             f"to_variational agrees on {100 * agreement:.2f}% of predictions"
         )
 
-    grid = {"complexity": COMPLEXITIES, "prune_fraction": [0.0, 0.8]}
+    grid = {"complexity": GRID_COMPLEXITIES, "prune_fraction": [0.0, 0.8]}
     single = hyper_seconds["lowrank"]
     with tempfile.TemporaryDirectory() as cache:
         search, seconds = timed(
             lambda: GridSearchCV(
-                HyperVariationalClassifier(random_state=0, memory=cache), grid, cv=3
+                HyperVariationalClassifier(
+                    shrinkage=args.shrinkage, random_state=0, memory=cache
+                ),
+                grid,
+                cv=3,
             ).fit(X_train, y_train)
         )
     print(

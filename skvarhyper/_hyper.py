@@ -81,6 +81,12 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         4 matches separate models within 1.5 points at every λ in 0.01-10.
     hypernet_hidden : int, default=50
         Hidden units of ``f`` (``hypernet="lowrank"``).
+    shrinkage : bool, default=True
+        Divide every generated weight mean by ``1 + λ c``, a learned
+        ``c >= 0`` per weight (a Gaussian prior's shrinkage path), so that the
+        weights can shrink as fast as large complexities need. On digits it
+        cut the largest gap to separate models over λ in 0.001-10 (three
+        seeds) from 4.1 to 2.6 points (low-rank) and from 1.7 to 1.5 (linear).
     prior : {"gaussian", "log-uniform"}, default="gaussian"
         Prior of the weights. ``"gaussian"``: ``N(prior_mean, prior_variance)``
         on every weight and bias. ``"log-uniform"``: the sparsity-inducing
@@ -216,6 +222,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         "draw_batching": [StrOptions({"split", "repeat"})],
         "rank": [Interval(Integral, 1, None, closed="left")],
         "hypernet_hidden": [Interval(Integral, 1, None, closed="left")],
+        "shrinkage": ["boolean"],
         "memory": [None, str, HasMethods(["cache"])],
     }
 
@@ -232,6 +239,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         draw_batching="split",
         rank=4,
         hypernet_hidden=50,
+        shrinkage=True,
         prior="gaussian",
         complexity_warmup="auto",
         prior_mean=0.0,
@@ -271,6 +279,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         self.draw_batching = draw_batching
         self.rank = rank
         self.hypernet_hidden = hypernet_hidden
+        self.shrinkage = shrinkage
         self.prior = prior
         self.complexity_warmup = complexity_warmup
         self.prior_mean = prior_mean
@@ -312,6 +321,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
         "complexity_sampling",
         "rank",
         "hypernet_hidden",
+        "shrinkage",
     )
 
     def _validate_hyperparameters(self):
@@ -331,6 +341,7 @@ class HyperVariationalClassifier(ComplexitySelectionMixin, BaseVariationalClassi
             "complexity_sampling": self.complexity_sampling,
             "rank": self.rank,
             "hidden": self.hypernet_hidden,
+            "shrinkage": bool(self.shrinkage),
             "prior": self.prior,
             "prior_mean": float(self.prior_mean),
             "prior_variance": float(self.prior_variance),

@@ -86,14 +86,13 @@ class HyperVariationalClassifierCV(
     **hypernetwork parameters
         ``activation``, ``hypernet``, ``complexity_range``,
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
-        ``rank``, ``hypernet_hidden``, ``prior``, ``complexity_warmup``, ``prior_mean``,
-        ``prior_variance``,
+        ``rank``, ``hypernet_hidden``, ``shrinkage``, ``prior``,
+        ``complexity_warmup``, ``prior_mean``, ``prior_variance``,
         ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
         ``n_mc_samples``, ``predictive``, ``class_weight``, ``tol``,
-        ``early_stopping``,
-        ``validation_fraction``,
-        ``n_iter_no_change``, ``prune_score``, ``prune_scope``, ``memory``,
-        ``warm_start``, ``random_state``, ``device``, ``verbose``,
+        ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
+        ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,
+        ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
         :class:`HyperVariationalClassifier`.
 
@@ -175,6 +174,7 @@ class HyperVariationalClassifierCV(
         draw_batching="split",
         rank=4,
         hypernet_hidden=50,
+        shrinkage=True,
         prior="gaussian",
         complexity_warmup="auto",
         prior_mean=0.0,
@@ -218,6 +218,7 @@ class HyperVariationalClassifierCV(
         self.draw_batching = draw_batching
         self.rank = rank
         self.hypernet_hidden = hypernet_hidden
+        self.shrinkage = shrinkage
         self.prior = prior
         self.complexity_warmup = complexity_warmup
         self.prior_mean = prior_mean

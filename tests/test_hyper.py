@@ -110,7 +110,10 @@ def test_to_variational_round_trip(fitted, data, complexity):
 
 
 def test_generated_networks_start_identical_across_complexities(data):
-    clf = HyperVariationalClassifier(**{**FAST, "max_epochs": 1}, lr=1e-12)
+    # The mean shrinkage starts nearly, not exactly, inactive (test_nn_hyper).
+    clf = HyperVariationalClassifier(
+        **{**FAST, "max_epochs": 1}, lr=1e-12, shrinkage=False
+    )
     clf.fit(*data)
     a = clf.net_.module_.export(0.001).state_dict()
     b = clf.net_.module_.export(100.0).state_dict()
@@ -217,3 +220,12 @@ def test_unfitted_hypernetwork_raises_not_fitted():
         HyperVariationalClassifier().set_complexity(1.0)
     with pytest.raises(NotFittedError):
         HyperVariationalClassifier().to_variational()
+
+
+def test_shrinkage_is_part_of_the_architecture(data):
+    X, y = data
+    clf = HyperVariationalClassifier((4,), max_epochs=1, random_state=0).fit(X, y)
+    assert clf.net_.module_.shrinkage is not None
+    clf.set_params(shrinkage=False, warm_start=True)
+    with pytest.raises(ValueError, match="shrinkage"):
+        clf.fit(X, y)

@@ -107,3 +107,39 @@ def test_generator_runs_once_per_forward(monkeypatch):
     )
     hyper(torch.randn(5, 2, 6), torch.full((5,), math.e))
     assert len(calls) == 1 and calls[0].shape == (5,)
+
+
+@pytest.mark.parametrize("generator", ["linear", "lowrank"])
+def test_shrinkage_divides_the_means_by_one_plus_complexity_times_c(generator):
+    torch.manual_seed(0)
+    plain = HyperVariationalMLP(SIZES, hypernet=generator)
+    shrunk = HyperVariationalMLP(SIZES, hypernet=generator, shrinkage=True)
+    shrunk.hypernet.load_state_dict(plain.hypernet.state_dict())
+    with torch.no_grad():
+        for rho in shrunk.shrinkage:
+            rho.uniform_(-3, 1)
+    lam = torch.tensor([0.001, 1.0, 100.0])
+    for layer, reference, rho in zip(
+        shrunk.generate(lam), plain.generate(lam), shrunk.shrinkage
+    ):
+        c = torch.nn.functional.softplus(rho)
+        expected = reference.weight_mean / (1 + lam.view(-1, 1, 1) * c)
+        torch.testing.assert_close(layer.weight_mean, expected)
+        torch.testing.assert_close(layer.weight_log_std, reference.weight_log_std)
+        torch.testing.assert_close(layer.bias_mean, reference.bias_mean)
+    exported = shrunk.export(100.0)
+    torch.testing.assert_close(
+        exported.layers[0].weight_mean, shrunk.generate(lam[2:])[0].weight_mean[0]
+    )
+
+
+def test_shrinkage_starts_almost_inactive():
+    shrunk = HyperVariationalMLP(SIZES, shrinkage=True)
+    plain = HyperVariationalMLP(SIZES)
+    plain.load_state_dict(shrunk.state_dict(), strict=False)
+    lam = torch.tensor([1.0, 100.0])
+    ratio = shrunk.generate(lam)[0].weight_mean / plain.generate(lam)[0].weight_mean
+    torch.testing.assert_close(
+        ratio[0], torch.full_like(ratio[0], 0.999), atol=1e-3, rtol=0
+    )
+    assert 0.9 < float(ratio[1].mean()) < 0.95

@@ -6,6 +6,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .functional import ACTIVATIONS, INIT_LOG_STD, variational_linear_with_kl
@@ -208,6 +209,12 @@ class LowRankGenerator(_Generator):
         return self._group(tensors)
 
 
+SHRINKAGE_INIT = -7.0
+"""Initial ``ρ`` of the mean shrinkage: ``c = softplus(-7) ≈ 1e-3``, so that
+at the start the generated means are shrunk by 8 % at λ = 100 and not at all
+below λ = 1."""
+
+
 class HyperVariationalMLP(nn.Module):
     """A variational MLP whose parameters a hypernetwork generates from ``λ``.
 
@@ -225,6 +232,12 @@ class HyperVariationalMLP(nn.Module):
         Scale of the encoder: ``λ`` drawn uniformly on this scale.
     rank, hidden : int
         Rank and hidden units of the low-rank generator.
+    shrinkage : bool
+        Multiply every generated weight mean by ``1 / (1 + λ c)``, with a
+        learned ``c = softplus(ρ) >= 0`` per weight: the path of the posterior
+        mean of a linear model under a Gaussian prior as its weight ``λ``
+        grows. It lets a generator that is smooth in the encoding of ``λ``
+        shrink the weights as fast as large complexities need.
     prior : {"gaussian", "log-uniform"}
         The prior of the generated networks (see
         :class:`~skvarhyper.nn.VariationalLinear`).
@@ -249,6 +262,7 @@ class HyperVariationalMLP(nn.Module):
         complexity_sampling: str = "loguniform",
         rank: int = 1,
         hidden: int = 50,
+        shrinkage: bool = False,
         prior: str = "gaussian",
         prior_mean: float = 0.0,
         prior_variance: float = 0.1,
@@ -280,10 +294,24 @@ class HyperVariationalMLP(nn.Module):
             self.register_buffer(
                 f"weight_mask_{index}", torch.ones(n_out, n_in, **factory)
             )
+        self.shrinkage = None
+        if shrinkage:
+            self.shrinkage = nn.ParameterList(
+                nn.Parameter(torch.empty(n_out, n_in, **factory))
+                for n_in, n_out in pairwise(layer_sizes)
+            )
+            if self.shrinkage[0].device.type != "meta":
+                self._reset_shrinkage()
+
+    @torch.no_grad()
+    def _reset_shrinkage(self) -> None:
+        for rho in self.shrinkage or ():
+            rho.fill_(SHRINKAGE_INIT)
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Initialise the hypernetwork afresh; nothing pruned."""
         self.hypernet.reset_parameters(generator)
+        self._reset_shrinkage()
         with torch.no_grad():
             for mask in self.weight_masks:
                 mask.fill_(1.0)
@@ -297,8 +325,17 @@ class HyperVariationalMLP(nn.Module):
 
     def generate(self, complexity: Tensor) -> list[LayerPosterior]:
         """Unmasked parameters for complexities of shape ``(S,)``, stacked."""
-        dtype = self.weight_masks[0].dtype
-        return self.hypernet(self.encoder.encode(complexity.to(dtype)))
+        complexity = complexity.to(self.weight_masks[0].dtype)
+        posteriors = self.hypernet(self.encoder.encode(complexity))
+        if self.shrinkage is None:
+            return posteriors
+        scale = complexity.view(-1, 1, 1)
+        return [
+            layer._replace(
+                weight_mean=layer.weight_mean / (1.0 + scale * F.softplus(rho))
+            )
+            for layer, rho in zip(posteriors, self.shrinkage)
+        ]
 
     def forward(
         self,
