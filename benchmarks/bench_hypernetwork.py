@@ -7,11 +7,16 @@ seeds (the noise a gap is measured against), the gaps of the seeds' mean
 accuracies, fit times against the six separate fits, the pruning and export
 checks, and the cost of a GridSearchCV with ``memory``.
 
+Writes docs/hypernetwork/gaps.json and docs/hypernetwork/gaps.png (accuracy
+over λ of the separate models and of both hypernetworks, every seed shown).
+
 Run: python benchmarks/bench_hypernetwork.py [--seeds 0 1 2] [--no-shrinkage]
 """
 
 import argparse
+import json
 import tempfile
+from pathlib import Path
 
 import numpy as np
 from _common import standardised_split, timed
@@ -23,6 +28,7 @@ from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 COMPLEXITIES = [1e-3, 0.01, 0.1, 1.0, 10.0, 100.0]
 GRID_COMPLEXITIES = [0.01, 0.1, 1.0, 10.0]
 HYPERNETS = ["linear", "lowrank"]
+OUT = Path(__file__).resolve().parents[1] / "docs" / "hypernetwork"
 
 
 # The separate models train as the hypernetwork does: same step size, batches
@@ -98,6 +104,49 @@ def print_summary(tables):
     print_table(f"mean over {len(tables)} seeds", mean)
 
 
+def plot(tables, shrinkage):
+    """Accuracy over λ, one line per seed and model; λ = 100 on its own scale
+    would hide the rest, so the axis is broken into two panels."""
+    import matplotlib.pyplot as plt
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "gaps.json").write_text(
+        json.dumps({"complexities": COMPLEXITIES, "seeds": tables}, indent=1)
+    )
+    fig, (low, high) = plt.subplots(
+        2, 1, figsize=(6, 5), sharex=True, height_ratios=(3, 1.3)
+    )
+    styles = {
+        "separate": ("separate models", "black", "o"),
+        "linear": ("linear hypernetwork", "tab:blue", "s"),
+        "lowrank": ("low-rank hypernetwork", "tab:orange", "^"),
+    }
+    for key, (label, colour, marker) in styles.items():
+        for i, table in enumerate(tables):
+            for ax in (low, high):
+                ax.plot(
+                    COMPLEXITIES,
+                    table[key],
+                    marker=marker,
+                    color=colour,
+                    alpha=0.8,
+                    label=label if i == 0 and ax is low else None,
+                )
+    low.set_ylim(88, 99)
+    high.set_ylim(0, 100)
+    high.set_xscale("log")
+    high.set_xlabel("complexity λ")
+    low.set_ylabel("test accuracy (%)")
+    high.set_ylabel("full scale")
+    kind = "with" if shrinkage else "without"
+    low.set_title(f"Digits, (100,): {len(tables)} seeds, {kind} mean shrinkage")
+    for ax in (low, high):
+        ax.grid(alpha=0.3)
+    low.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(OUT / "gaps.png", dpi=120)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -127,6 +176,7 @@ def main():
             )
         )
     print_summary(tables)
+    plot(tables, args.shrinkage)
 
     for name, hyper in hypers.items():
         scores = {

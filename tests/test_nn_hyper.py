@@ -142,4 +142,4 @@ def test_shrinkage_starts_almost_inactive():
     torch.testing.assert_close(
         ratio[0], torch.full_like(ratio[0], 0.999), atol=1e-3, rtol=0
     )
-    assert 0.9 < float(ratio[1].mean()) < 0.95
+    assert 0.9 < float(ratio[1].mean().detach()) < 0.95
