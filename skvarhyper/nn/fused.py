@@ -103,11 +103,12 @@ class _SampledLayer(torch.autograd.Function):
         grad_weight_mean = grad_out.t() @ x
         grad_weight_log_std = grad_var.t() @ squared_x
         grad_bias_mean = grad_out.sum(0)
-        grad_bias_log_std = grad_var.sum(0).mul_(bias_variance)
+        grad_bias_log_std = grad_var.sum(0)
         if ctx.prior == "log-uniform":
             kl_grad_mean, kl_grad_log_std = kl_tensors
             grad_weight_mean.add_(kl_grad_mean, alpha=kl_weight)
             grad_weight_log_std.mul_(variance).add_(kl_grad_log_std, alpha=kl_weight)
+            grad_bias_log_std.mul_(bias_variance)
         else:
             deviation, bias_deviation = kl_tensors
             kl_scale = kl_weight / ctx.prior_variance
@@ -118,7 +119,7 @@ class _SampledLayer(torch.autograd.Function):
             else:
                 grad_weight_log_std.sub_(weight_mask, alpha=kl_weight)
             grad_bias_mean.add_(bias_deviation, alpha=kl_scale)
-            grad_bias_log_std.add_(bias_variance, alpha=kl_scale).sub_(kl_weight)
+            grad_bias_log_std.add_(kl_scale).mul_(bias_variance).sub_(kl_weight)
         if weight_mask is not None:
             grad_weight_mean.mul_(weight_mask)
             grad_weight_log_std.mul_(weight_mask)
