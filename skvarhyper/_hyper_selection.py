@@ -119,7 +119,8 @@ class ComplexitySelectionMixin:
         Returns
         -------
         clf : VariationalMLPClassifier
-            A fitted classifier with ``complexity`` set to ``λ``.
+            A fitted classifier with ``complexity`` set to ``λ`` and
+            ``complexity_warmup=0`` (fine-tuning trains at the full ``λ``).
         """
         self._check_fitted()
         complexity = self.complexity if complexity is None else complexity
@@ -132,8 +133,14 @@ class ComplexitySelectionMixin:
         params["hidden_layer_sizes"] = fitted.get(
             "hidden_layer_sizes", self.hidden_layer_sizes
         )
+        # Fine-tuning continues at the full λ: no new KL warm-up.
         clf = VariationalMLPClassifier(
-            **{**params, "complexity": complexity, "checkpoint": None}
+            **{
+                **params,
+                "complexity": complexity,
+                "complexity_warmup": 0,
+                "checkpoint": None,
+            }
         )
         # The learned attributes (classes_, n_features_in_, the predict seed...)
         # carry over; the random state is copied so the two fit independently.

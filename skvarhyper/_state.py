@@ -42,15 +42,42 @@ def transaction(estimator):
         raise
 
 
+def _signature(value):
+    """A picklable, process-independent stand-in for ``value`` in a hash."""
+    try:
+        joblib.hash(value)
+    except Exception:  # e.g. a lambda: hash what it prints as, sans address
+        return type(value).__qualname__
+    return value
+
+
+def callback_signature(callbacks):
+    """What a fit's callbacks contribute to its fingerprint: the name, class
+    and parameters of each (not the state a fit leaves in them), so that a
+    learning-rate schedule, say, is part of what a checkpoint or a cache
+    entry was trained with."""
+    signature = []
+    for item in callbacks or []:
+        name, callback = item if isinstance(item, tuple) else (None, item)
+        kind = f"{type(callback).__module__}.{type(callback).__qualname__}"
+        params = getattr(callback, "get_params", dict)(deep=False)
+        params = {key: _signature(value) for key, value in params.items()}
+        signature.append((name, kind, params))
+    return signature
+
+
 def fit_parameters(estimator):
     """The parameters that change a fit: all but those that only select,
-    prune, display or store a fitted model (``_not_fit_params``)."""
+    prune, display or store a fitted model (``_not_fit_params``), with the
+    callbacks by their :func:`callback_signature`."""
     params = estimator.get_params(deep=False)
-    return {
+    changing = {
         name: value
         for name, value in params.items()
         if name not in estimator._not_fit_params
     }
+    changing["callbacks"] = callback_signature(params.get("callbacks"))
+    return changing
 
 
 def fit_fingerprint(estimator, X, y, weights=None):

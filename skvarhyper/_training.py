@@ -79,8 +79,8 @@ class VariationalNet(NeuralNet):
     complexity_warmup : int, default=0
         Over the first this many epochs of training the KL term's weight in
         the gradient rises linearly from ``complexity / complexity_warmup``
-        to ``complexity`` (KL annealing); the recorded evidence (``*_elbo``)
-        always uses ``complexity``.
+        to ``complexity`` (KL annealing); the recorded losses and evidence
+        always use ``complexity``.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -287,8 +287,10 @@ class HyperVariationalNet(VariationalNet):
         self.draw_batching = draw_batching
 
     def draw_loss(self, X, y, complexity, *, split, training, weights=None):
-        """Mean over draws of the per-sample negative generalised evidence, and
-        the logits of every draw; ``weights`` multiply the rows' NLL."""
+        """Mean over draws of the per-sample negative generalised evidence,
+        the logits of every draw, and the objective a training step
+        minimises (the same loss with the KL term annealed during the
+        warm-up); ``weights`` multiply the rows' NLL."""
         n_rows, n_draws = len(X), len(complexity)
         if weights is None:
             weights = torch.ones(n_rows, device=X.device)
@@ -315,9 +317,11 @@ class HyperVariationalNet(VariationalNet):
         nll = (nll * weights).mean(1)
         kl_term = complexity * kl / self.n_train
         negative_elbo = nll + kl_term
-        if training:
-            kl_term = self.warmup_scale() * kl_term
-        loss = ((nll + kl_term) / (1 + complexity)).mean()
+        loss = (negative_elbo / (1 + complexity)).mean()
+        objective = loss
+        if training and self.warmup_scale() < 1:
+            annealed = nll + self.warmup_scale() * kl_term
+            objective = (annealed / (1 + complexity)).mean()
         self.record_evidence(
             "train" if training else "valid",
             nll.mean(),
@@ -326,7 +330,7 @@ class HyperVariationalNet(VariationalNet):
         )
         if not training:
             self.record_accuracy(logits, y)
-        return loss, logits
+        return loss, logits, objective
 
     def _batch_tensors(self, batch):
         X, y = unpack_data(batch)
@@ -343,7 +347,7 @@ class HyperVariationalNet(VariationalNet):
         )
         t = (torch.arange(n_draws, device=X.device, dtype=X.dtype) + offsets) / n_draws
         complexity = self.module_.encoder.decode(t)
-        loss, logits = self.draw_loss(
+        loss, logits, objective = self.draw_loss(
             X,
             y,
             complexity,
@@ -351,7 +355,7 @@ class HyperVariationalNet(VariationalNet):
             training=True,
             weights=weights,
         )
-        loss.backward()
+        objective.backward()
         return {"loss": loss, "y_pred": logits}
 
     def validation_step(self, batch, **fit_params):
@@ -359,7 +363,7 @@ class HyperVariationalNet(VariationalNet):
         X, y = self._batch_tensors(batch)
         t = torch.linspace(0, 1, self.n_complexity_samples, device=X.device)
         with torch.no_grad():
-            loss, logits = self.draw_loss(
+            loss, logits, _ = self.draw_loss(
                 X, y, self.module_.encoder.decode(t), split=False, training=False
             )
         return {"loss": loss, "y_pred": logits}

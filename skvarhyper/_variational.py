@@ -136,8 +136,9 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         Directory where every epoch of a ``fit`` is saved (skorch's
         ``Checkpoint``), in a sub-directory named by a fingerprint of the fit:
         a hash of the parameters that change the fit (all but the pruning
-        parameters, ``n_mc_samples``, ``warm_start``, ``verbose``,
-        ``callbacks`` and ``checkpoint``) and of the training data. A later
+        parameters, ``n_mc_samples``, ``warm_start``, ``verbose`` and
+        ``checkpoint``; callbacks by their classes and parameters) and of the
+        training data. A later
         ``fit`` of the same model on the same data resumes from it; any other
         fit starts afresh in its own sub-directory, so a grid search can share
         one directory. Continuing fits (``partial_fit``, ``warm_start``) are

@@ -8,6 +8,7 @@ import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import LRScheduler
 
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
@@ -157,6 +158,9 @@ def test_memory_hit_skips_training_and_a_changed_fit_parameter_misses(data, tmp_
     assert _cache_entries(tmp_path) == 2
     HyperVariationalClassifier(**FAST, memory=memory).fit(X[:150], y[:150])
     assert _cache_entries(tmp_path) == 3
+    schedule = LRScheduler(torch.optim.lr_scheduler.StepLR, step_size=1)
+    HyperVariationalClassifier(**FAST, memory=memory, callbacks=[schedule]).fit(X, y)
+    assert _cache_entries(tmp_path) == 4  # another schedule is another fit
 
 
 def test_the_net_predicts_with_the_selected_complexity(fitted, data):

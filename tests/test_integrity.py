@@ -16,7 +16,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris, make_classification
 from sklearn.model_selection import GridSearchCV
-from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
 
 from skvarhyper import (
     HyperVariationalClassifier,
@@ -93,19 +93,30 @@ def _interrupt_forward(monkeypatch, module_class, at_call):
 # --- bug 1: a checkpoint belongs to one fit ------------------------------------
 
 
-@pytest.mark.parametrize("change", ["data", "complexity"])
+def _step_schedule(step_size):
+    return [LRScheduler(torch.optim.lr_scheduler.StepLR, step_size=step_size)]
+
+
+@pytest.mark.parametrize("change", ["data", "complexity", "callbacks"])
 def test_checkpoint_of_another_fit_is_not_reused(data, change, tmp_path):
-    """Bug 1: a checkpoint written by a fit on other data (or other parameters)
-    in the same directory must not be returned as the new fit's model."""
+    """Bug 1: a checkpoint written by a fit on other data (or other parameters,
+    or another learning-rate schedule) in the same directory must not be
+    returned as the new fit's model."""
     X, y = data
     first, second = (X[:60], y[:60]), (X[60:], y[60:])
     assert set(first[1]) == set(second[1]) == {0, 1, 2}
     params = {**FAST, "checkpoint": tmp_path}
-    other = {"complexity": 0.01} if change == "complexity" else {}
-    if change == "complexity":
+    other = {
+        "data": {},
+        "complexity": {"complexity": 0.01},
+        "callbacks": {"callbacks": _step_schedule(1)},
+    }[change]
+    if change == "callbacks":
+        params["callbacks"] = _step_schedule(1000)
+    if change != "data":
         second = first
     VariationalMLPClassifier(**params).fit(*first)
-    with_checkpoint = VariationalMLPClassifier(**params, **other).fit(*second)
+    with_checkpoint = VariationalMLPClassifier(**{**params, **other}).fit(*second)
     without = VariationalMLPClassifier(**FAST, **other).fit(*second)
     assert_allclose(
         with_checkpoint.predict_proba(X), without.predict_proba(X), rtol=1e-6

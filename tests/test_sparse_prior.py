@@ -104,15 +104,37 @@ def test_warmup_keeps_a_small_table_from_being_pruned_away():
     assert annealed.score(X_test, y_test) > 0.9
 
 
-def test_warmup_scales_the_kl_gradient_of_early_epochs(digits):
+def _one_step(estimator, X, y):
+    """The loss and gradients of one training step of a fresh net."""
+    estimator._validate_hyperparameters()
+    X_t, y_t = estimator._validate_X(X, y, reset=True)
+    codes = estimator._fit_targets(y_t, None, first=True)
+    estimator._rng = np.random.RandomState(0)
+    net = estimator._new_net(X_t.shape[1], len(X_t), None, seed=0)
+    net.history.new_epoch()
+    net.history.new_batch()
+    step = net.train_step_single((X_t, torch.from_numpy(codes)))
+    grads = [p.grad.clone() for p in net.module_.parameters() if p.grad is not None]
+    return float(step["loss"]), grads
+
+
+@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
+def test_warmup_scales_the_kl_gradient_not_the_recorded_loss(digits, cls):
     X_train, _, y_train, _ = digits
-    clf = VariationalMLPClassifier(
-        (8,), complexity_warmup=4, max_epochs=2, tol=None, random_state=0
-    ).fit(X_train[:100], y_train[:100])
-    net = clf.net_
-    assert net.warmup_scale() == 0.5  # two of four epochs recorded
-    net.complexity_warmup = 0
-    assert net.warmup_scale() == 1.0
+    params = {"hidden_layer_sizes": (8,), "prior": "log-uniform", "max_epochs": 8}
+    if cls is VariationalMLPClassifier:
+        params["complexity"] = 1.0
+    full_loss, full = _one_step(cls(complexity_warmup=0, **params), X_train, y_train)
+    warm_loss, warm = _one_step(cls(complexity_warmup=4, **params), X_train, y_train)
+    assert warm_loss == pytest.approx(full_loss)
+    assert any(not torch.allclose(a, b) for a, b in zip(full, warm))
+    no_kl = cls(complexity_warmup=0, **{**params, "complexity": 0.0})
+    if cls is HyperVariationalClassifier:
+        return  # a hypernetwork draws its own complexities
+    _, data_only = _one_step(no_kl, X_train, y_train)
+    # A quarter of the KL gradient: halfway between none and all of it.
+    for w, f, d in zip(warm, full, data_only):
+        torch.testing.assert_close(w, d + 0.25 * (f - d), rtol=1e-4, atol=1e-6)
 
 
 def test_hypernetwork_with_the_sparse_prior_exports_it(digits):
@@ -123,4 +145,73 @@ def test_hypernetwork_with_the_sparse_prior_exports_it(digits):
     exported = hyper.to_variational(1.0)
     assert exported.prior == "log-uniform"
     assert exported.net_.module_.prior == "log-uniform"
-    assert hyper.prune(threshold=3.0).sparsity_ >= 0.0
+    hyper.set_complexity(1.0).prune(threshold=3.0)
+    np.testing.assert_array_equal(
+        hyper.predict(X_train), exported.prune(threshold=3.0).predict(X_train)
+    )
+
+
+def test_threshold_uses_the_exact_dropout_rate(sparse_model):
+    """A weight with m = 1e-5, s = 1e-4 has log α = 4.6 and is noise; the
+    guard of log(m²) inside the KL must not make it survive threshold 3."""
+    module = sparse_model.net_.module_
+    layer = module.layers[0]
+    saved = (layer.weight_mean[0, 0].item(), layer.weight_log_std[0, 0].item())
+    with torch.no_grad():
+        layer.weight_mean[0, 0] = 1e-5
+        layer.weight_log_std[0, 0] = float(np.log(1e-4))
+    try:
+        sparse_model.prune(threshold=3.0)
+        assert layer.weight_mask[0, 0] == 0
+    finally:
+        with torch.no_grad():
+            layer.weight_mean[0, 0], layer.weight_log_std[0, 0] = saved
+        sparse_model.prune(0.0)
+
+
+def test_prune_refused_leaves_the_pruning_as_it_was(sparse_model):
+    sparse_model.prune(0.3)
+    masks = [mask.clone() for mask in sparse_model.net_.module_.weight_masks]
+    with pytest.raises(ValueError):
+        sparse_model.prune(0.5, threshold=3.0)
+    assert (sparse_model.prune_fraction, sparse_model.prune_threshold) == (0.3, None)
+    for mask, before in zip(sparse_model.net_.module_.weight_masks, masks):
+        torch.testing.assert_close(mask, before)
+    sparse_model.prune(0.0)
+
+
+def test_prune_threshold_parameter_applies_after_fit(digits):
+    X_train, _, y_train, _ = digits
+    clf = VariationalMLPClassifier(
+        (16,), prior="log-uniform", prune_threshold=3.0, max_epochs=20,
+        random_state=0,
+    ).fit(X_train, y_train)  # fmt: skip
+    for (mean, log_std), mask in zip(
+        clf.net_.module_.weight_posteriors(), clf.net_.module_.weight_masks
+    ):
+        torch.testing.assert_close(mask, (log_alpha(mean, log_std) <= 3.0).float())
+    assert clf.sparsity_ > 0
+
+
+def test_auto_predictive_follows_the_fitted_prior(digits, sparse_model):
+    """``predictive="auto"`` is about the fitted posterior: changing ``prior``
+    without refitting must not change the predictions."""
+    _, X_test, _, _ = digits
+    before = sparse_model.predict_proba(X_test)
+    sparse_model.set_params(prior="gaussian")
+    try:
+        np.testing.assert_array_equal(sparse_model.predict_proba(X_test), before)
+    finally:
+        sparse_model.set_params(prior="log-uniform")
+
+
+def test_exported_model_fine_tunes_without_a_new_warmup(digits):
+    X_train, _, y_train, _ = digits
+    hyper = HyperVariationalClassifier(
+        (16,), prior="log-uniform", max_epochs=8, random_state=0
+    ).fit(X_train, y_train)
+    assert hyper.net_.complexity_warmup == 2
+    exported = hyper.to_variational(1.0)
+    assert exported.complexity_warmup == 0
+    exported.set_params(warm_start=True, max_epochs=1).fit(X_train, y_train)
+    assert exported.net_.warmup_scale() == 1.0

@@ -30,13 +30,19 @@ PRUNING_LOG_ALPHA = 3.0
 
 
 def log_alpha(mean: Tensor, log_std: Tensor) -> Tensor:
-    """``log α = log(s**2 / m**2)`` of every weight, unclipped."""
+    """``log α = log(s**2 / m**2)`` of every weight, exact (``inf`` at
+    ``m = 0``): what pruning thresholds compare."""
+    return 2.0 * (log_std - torch.log(mean.abs()))
+
+
+def _guarded_log_alpha(mean: Tensor, log_std: Tensor) -> Tensor:
+    """``log α`` as the KL sees it: ``m**2 + 1e-8``, unclipped."""
     return 2.0 * log_std - torch.log(mean * mean + _EPS)
 
 
 def log_uniform_kl(mean: Tensor, log_std: Tensor) -> Tensor:
     """Elementwise approximate ``KL(N(m, s**2) || log-uniform)``; callers sum it."""
-    clipped = log_alpha(mean, log_std).clamp(*LOG_ALPHA_BOUNDS)
+    clipped = _guarded_log_alpha(mean, log_std).clamp(*LOG_ALPHA_BOUNDS)
     return (
         K1
         - K1 * torch.sigmoid(K2 + K3 * clipped)
@@ -49,7 +55,7 @@ def log_uniform_kl_with_grad(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """:func:`log_uniform_kl` and its elementwise gradients with respect to
     ``mean`` and ``log_std``, in closed form (for the fused training step)."""
-    raw = log_alpha(mean, log_std)
+    raw = _guarded_log_alpha(mean, log_std)
     low, high = LOG_ALPHA_BOUNDS
     clipped = raw.clamp(low, high)
     gate = torch.sigmoid(K2 + K3 * clipped)
