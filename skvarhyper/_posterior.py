@@ -90,7 +90,7 @@ class PosteriorMixin:
         96.7 % for the means and 96.5 % for 100 posterior draws)."""
         if self.predictive != "auto":
             return self.predictive
-        fitted_prior = self.net_.module_.prior  # not a prior set since
+        fitted_prior = self.net_.module_.prior  # not one set_params set since
         return "mean" if fitted_prior == "log-uniform" else "moments"
 
     def _predict_batches(self, X, n_samples):
