@@ -60,7 +60,9 @@ def callback_signature(callbacks):
     for item in callbacks or []:
         name, callback = item if isinstance(item, tuple) else (None, item)
         kind = f"{type(callback).__module__}.{type(callback).__qualname__}"
-        params = getattr(callback, "get_params", dict)(deep=False)
+        params = (
+            callback.get_params(deep=False) if hasattr(callback, "get_params") else {}
+        )
         params = {key: _signature(value) for key, value in params.items()}
         signature.append((name, kind, params))
     return signature

@@ -24,9 +24,9 @@ def _flat_dot(a: Tensor, b: Tensor) -> Tensor:
     return torch.dot(a.reshape(-1), b.reshape(-1))
 
 
-def _gaussian_kl(ctx, weight_mean, variance, bias_mean, bias_variance, rest):
-    """The Gaussian prior's KL value; saves what its gradient needs (the
-    means' deviations from the prior mean), which the backward folds in."""
+def _gaussian_kl(weight_mean, variance, bias_mean, bias_variance, rest):
+    """The Gaussian prior's KL value (from masked means and variances) and
+    what its gradient needs: the means' deviations from the prior mean."""
     weight_log_std, bias_log_std, weight_mask, prior_mean, prior_variance = rest
     if weight_mask is None:
         log_std_sum, count = weight_log_std.sum(), weight_mean.numel()
@@ -40,23 +40,23 @@ def _gaussian_kl(ctx, weight_mean, variance, bias_mean, bias_variance, rest):
     squares = _flat_dot(deviation, deviation) + torch.dot(
         bias_deviation, bias_deviation
     )
-    ctx.kl_tensors = (deviation, bias_deviation)
-    return 0.5 * (
+    kl = 0.5 * (
         (variance.sum() + bias_variance.sum() + squares) / prior_variance
         - 2.0 * (log_std_sum + bias_log_std.sum())
         + (count + bias_mean.numel()) * (math.log(prior_variance) - 1.0)
     )
+    return kl, (deviation, bias_deviation)
 
 
-def _log_uniform_kl(ctx, weight_mean, weight_log_std, weight_mask):
-    """The log-uniform prior's KL value (weights only); saves its elementwise
-    gradients, which the backward adds."""
+def _log_uniform_kl(weight_mean, weight_log_std, weight_mask):
+    """The log-uniform prior's KL value (weights only) and its elementwise
+    gradients; a pruned weight's mean may be masked or not, its terms are
+    zeroed either way."""
     kl, grad_mean, grad_log_std = log_uniform_kl_with_grad(weight_mean, weight_log_std)
     if weight_mask is not None:
         kl, grad_mean = kl * weight_mask, grad_mean * weight_mask
         grad_log_std = grad_log_std * weight_mask
-    ctx.kl_tensors = (grad_mean, grad_log_std)
-    return kl.sum()
+    return kl.sum(), (grad_mean, grad_log_std)
 
 
 class _SampledLayer(torch.autograd.Function):
@@ -65,14 +65,14 @@ class _SampledLayer(torch.autograd.Function):
         weight_mask, noise, kl_weight, prior, prior_mean, prior_variance = rest
         variance = torch.exp(2.0 * weight_log_std)
         bias_variance = torch.exp(2.0 * bias_log_std)
-        if prior == "log-uniform":
-            kl = _log_uniform_kl(ctx, weight_mean, weight_log_std, weight_mask)
         if weight_mask is not None:
             weight_mean = weight_mean * weight_mask
             variance = variance * weight_mask
-        if prior != "log-uniform":
-            kl = _gaussian_kl(
-                ctx, weight_mean, variance, bias_mean, bias_variance,
+        if prior == "log-uniform":
+            kl, kl_tensors = _log_uniform_kl(weight_mean, weight_log_std, weight_mask)
+        else:
+            kl, kl_tensors = _gaussian_kl(
+                weight_mean, variance, bias_mean, bias_variance,
                 (weight_log_std, bias_log_std, weight_mask, prior_mean, prior_variance),
             )  # fmt: skip
         squared_x = x * x
@@ -81,9 +81,8 @@ class _SampledLayer(torch.autograd.Function):
         ctx.mark_non_differentiable(kl)
         ctx.save_for_backward(
             x, squared_x, variance, bias_variance, noise, std, weight_mean,
-            weight_mask, *ctx.kl_tensors,
+            weight_mask, *kl_tensors,
         )  # fmt: skip
-        del ctx.kl_tensors
         ctx.kl_weight, ctx.prior, ctx.prior_variance = kl_weight, prior, prior_variance
         return out, kl
 

@@ -131,9 +131,7 @@ class VariationalLinear(nn.Module):
             self.bias_mean,
             self.bias_log_std,
             weight_mask=self.weight_mask,
-            prior_mean=self.prior_mean,
-            prior_variance=self.prior_variance,
-            prior=self.prior,
+            **self._prior_arguments(),
             kl_weight=kl_weight,
             generator=generator,
         )
@@ -146,10 +144,15 @@ class VariationalLinear(nn.Module):
             self.bias_mean,
             self.bias_log_std,
             weight_mask=self.weight_mask,
-            prior_mean=self.prior_mean,
-            prior_variance=self.prior_variance,
-            prior=self.prior,
+            **self._prior_arguments(),
         )
+
+    def _prior_arguments(self) -> dict:
+        return {
+            "prior": self.prior,
+            "prior_mean": self.prior_mean,
+            "prior_variance": self.prior_variance,
+        }
 
     def extra_repr(self) -> str:
         prior = (
