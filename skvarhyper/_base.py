@@ -1,4 +1,4 @@
-"""What the variational classifiers share: fitting, prediction, pruning, evidence.
+"""What the variational estimators share: fitting, pruning, evidence.
 
 Each kind of state has one owner here. The parameters live on the estimator
 and reach the net in :meth:`_new_net` only. A fit never changes the net it
@@ -16,7 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -24,7 +24,6 @@ from sklearn.utils.validation import validate_data
 from skorch.dataset import Dataset
 
 from ._architecture import ArchitectureMixin
-from ._labels import ClassifierTargetsMixin
 from ._mlp_attributes import MLPAttributesMixin
 from ._net_config import OPTIMIZERS, net_parameters
 from ._persistence import PersistenceMixin
@@ -35,7 +34,6 @@ from ._validation import (
     check_device,
     check_float32_finite,
     check_hidden_layer_sizes,
-    check_validation_split,
 )
 from ._weights import mean_one, repeated_rows, row_weights
 from .nn import ACTIVATIONS
@@ -45,19 +43,21 @@ from .nn.pruning import PRUNING_SCORES
 _SEED_BOUND = np.iinfo(np.int32).max
 
 
-class BaseVariationalClassifier(
+class BaseVariationalEstimator(
     ArchitectureMixin,
     MLPAttributesMixin,
     PersistenceMixin,
     PosteriorMixin,
-    ClassifierTargetsMixin,
-    ClassifierMixin,
     BaseEstimator,
 ):
-    """Base of the classifiers; not meant to be used directly.
+    """Base of the classifiers and regressors; not meant to be used directly.
 
-    Subclasses say which skorch net and module to build (:meth:`_net_spec`)
-    and which variational network predictions use (:meth:`_selected_module`).
+    The task (:class:`~skvarhyper._classifier.BaseVariationalClassifier`,
+    :class:`~skvarhyper._regressor.BaseVariationalRegressor`) says how
+    targets are encoded (:meth:`_fit_targets`), how many outputs the network
+    has (:meth:`_n_outputs`) and which skorch nets train it; the model says
+    which net and module to build (:meth:`_net_spec`) and which variational
+    network predictions use (:meth:`_selected_module`).
     """
 
     _parameter_constraints: dict = {
@@ -81,7 +81,6 @@ class BaseVariationalClassifier(
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_mc_samples": [Interval(Integral, 0, None, closed="left")],
         "predictive": [StrOptions({"auto", "moments", "mean"})],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -115,10 +114,29 @@ class BaseVariationalClassifier(
     )
     # --- what a subclass provides -------------------------------------------
 
+    # Keyword arguments of ``validate_data`` for ``y``, as the task needs.
+    _y_validation: dict = {}
+
     @abstractmethod
-    def _net_spec(self, n_features, n_classes):
+    def _net_spec(self, n_features, n_outputs):
         """The skorch net class, the module class, and the keyword arguments of
         the module and of the net."""
+
+    @abstractmethod
+    def _fit_targets(self, y, classes=None, *, first):
+        """``y`` encoded as the net trains on it; on the first fit the task
+        learns what encoding needs (the classes, the targets' scale)."""
+
+    @abstractmethod
+    def _n_outputs(self):
+        """Units of the network's output layer."""
+
+    def _stratify(self, targets):
+        """What the validation split of early stopping is stratified by."""
+        return None
+
+    def _check_validation_split(self, targets):
+        """Raise unless early stopping's validation split is possible."""
 
     @abstractmethod
     def _selected_module(self):
@@ -152,14 +170,15 @@ class BaseVariationalClassifier(
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Training data; sparse input is densified.
-        y : array-like of shape (n_samples,)
-            Class labels, numbers or strings.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (numbers or strings) for a classifier; target values
+            for a regressor, one column per output.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample, multiplied with
-            ``class_weight``. Integer weights repeat each row that often in
-            every epoch (the fit equals the fit on the repeated rows, bit for
-            bit; weight 0 drops a row); other weights multiply the rows'
-            negative log-likelihood. Either way the KL term is scaled by the
+            Non-negative weight of each sample (multiplied with a
+            classifier's ``class_weight``). Integer weights repeat each row
+            that often in every epoch (the fit equals the fit on the repeated
+            rows, bit for bit; weight 0 drops a row); other weights multiply
+            the rows' negative log-likelihood. Either way the KL term is scaled by the
             total weight.
 
         Returns
@@ -170,38 +189,6 @@ class BaseVariationalClassifier(
         with transaction(self):
             return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train for one epoch over the given data, continuing from the last state.
-
-        The first call initialises the model; later calls keep the network, its
-        optimiser state, its history and its pruning masks (pruned weights stay
-        at zero), and apply any parameter changed by ``set_params`` since
-        (``lr``, ``batch_size``, ``optimizer``, the prior...), except the
-        architecture, which raises. Early stopping does not apply. If the call
-        fails, the estimator is left exactly as it was.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels, all among ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            All labels that will ever appear; on the first call it defaults to
-            the labels of ``y``, later calls must pass None or the same.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample, as in :meth:`fit`.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        with transaction(self):
-            return self._fit(
-                X, y, incremental=True, classes=classes, sample_weight=sample_weight
-            )
-
     def _fit(self, X, y, *, incremental, classes=None, sample_weight=None):
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         self._validate_hyperparameters()
@@ -209,7 +196,8 @@ class BaseVariationalClassifier(
             self._check_architecture()
         X, y = self._validate_X(X, y, reset=not continuing)
         codes = self._fit_targets(y, classes, first=not continuing)
-        weights = row_weights(sample_weight, self.class_weight, y, X)
+        class_weight = getattr(self, "class_weight", None)
+        weights = row_weights(sample_weight, class_weight, y, X)
         if not continuing:
             self._rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
@@ -238,16 +226,16 @@ class BaseVariationalClassifier(
         return self
 
     def _split_validation(self, X, codes, weights, early_stopping):
-        """Training rows, codes and weights, and the (unweighted) validation
-        set when ``early_stopping``."""
+        """Training rows, encoded targets and weights, and the (unweighted)
+        validation set when ``early_stopping``."""
         if not early_stopping:
             return X, codes, weights, None
-        check_validation_split(codes, self.validation_fraction)
+        self._check_validation_split(codes)
         arrays = (X, codes) if weights is None else (X, codes, weights)
         X, X_valid, codes, codes_valid, *weights = train_test_split(
             *arrays,
             test_size=self.validation_fraction,
-            stratify=codes,
+            stratify=self._stratify(codes),
             random_state=self._rng,
         )
         weights = weights[0] if weights else None
@@ -270,7 +258,7 @@ class BaseVariationalClassifier(
             n_rows, weights = len(rows), None
         n_train = n_rows if weights is None else float(weights.sum())
         net_class, module, module_kwargs, net_kwargs = self._net_spec(
-            n_features, len(self.classes_)
+            n_features, self._n_outputs()
         )
         device = check_device(self.device)
         description = fit_parameters(self) if fingerprint else None
@@ -303,6 +291,7 @@ class BaseVariationalClassifier(
         """Load ``previous``'s network, masks and history into ``net``, and its
         optimiser state when asked, keeping ``net``'s hyperparameters."""
         net.module_.load_state_dict(previous.module_.state_dict())
+        net.criterion_.load_state_dict(previous.criterion_.state_dict())
         # Shared, not copied: training only appends epochs, which a failed
         # call's transaction removes again.
         net.history = previous.history
@@ -322,7 +311,8 @@ class BaseVariationalClassifier(
         # Training-only state: not kept (nor pickled) with the fitted model.
         net.generator = net.train_weights = net.train_rows = None
         net.__dict__.pop("train_batches_", None)
-        for parameter in net.module_.parameters():
+        parameters = [*net.module_.parameters(), *net.criterion_.parameters()]
+        for parameter in parameters:
             if not torch.isfinite(parameter).all():
                 raise ValueError(
                     "training diverged: the network's parameters are not finite. "
@@ -359,7 +349,7 @@ class BaseVariationalClassifier(
         }
         if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, **kwargs), None
-        return validate_data(self, X, y, **kwargs)
+        return validate_data(self, X, y, **kwargs, **self._y_validation)
 
     def __getstate__(self):
         state = dict(super().__getstate__())

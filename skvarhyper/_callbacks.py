@@ -71,14 +71,15 @@ class DivergenceGuard(Callback):
 
 
 class EpochEvidence(Callback):
-    """Per-epoch ``{train,valid}_{nll,kl,elbo}`` and ``valid_accuracy``: the
+    """Per-epoch ``{train,valid}_{nll,kl,elbo}`` and the validation score
+    (``valid_accuracy`` of a classifier, ``valid_r2`` of a regressor): the
     batches' values averaged, weighted by batch size, as skorch's
     ``PassthroughScoring`` averages ``train_loss``, but in one pass over the
     epoch's batches."""
 
     KEYS = {
         "train": ("train_nll", "train_kl", "train_elbo"),
-        "valid": ("valid_nll", "valid_kl", "valid_elbo", "valid_accuracy"),
+        "valid": ("valid_nll", "valid_kl", "valid_elbo", "valid_accuracy", "valid_r2"),
     }
 
     def on_epoch_end(self, net, **kwargs):
@@ -89,7 +90,7 @@ class EpochEvidence(Callback):
             total = sum(b[size] for b in scored)
             if not total:
                 continue
-            for key in keys:
+            for key in (key for key in keys if key in scored[0]):
                 net.history.record(key, sum(b[key] * b[size] for b in scored) / total)
 
 

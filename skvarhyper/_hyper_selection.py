@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from ._validation import check_complexity
-from ._variational import VariationalMLPClassifier
 
 
 def complexity_grid(complexity_range, complexity_sampling, n=20):
@@ -103,7 +102,7 @@ class ComplexitySelectionMixin:
         return self
 
     def to_variational(self, complexity=None):
-        """The generated network of one ``λ`` as a fitted VariationalMLPClassifier.
+        """The generated network of one ``λ`` as a fitted single-network estimator.
 
         Its posterior is ``G(λ)`` and its pruning follows this estimator's
         pruning parameters, so its predictions agree with this estimator's
@@ -118,23 +117,24 @@ class ComplexitySelectionMixin:
 
         Returns
         -------
-        clf : VariationalMLPClassifier
-            A fitted classifier with ``complexity`` set to ``λ`` and
-            ``complexity_warmup=0`` (fine-tuning trains at the full ``λ``).
+        estimator : VariationalMLPClassifier or VariationalMLPRegressor
+            A fitted estimator of the same task with ``complexity`` set to
+            ``λ`` and ``complexity_warmup=0`` (fine-tuning trains at the full
+            ``λ``); a regressor's noise is the hypernetwork's at ``λ``.
         """
         self._check_fitted()
         complexity = self.complexity if complexity is None else complexity
         value, inside = self._check_complexity(complexity)
         module = self._exported(value)
         self._warn_outside_range(complexity, inside)
-        shared = VariationalMLPClassifier().get_params(deep=False)
+        shared = self._single_model().get_params(deep=False)
         params = {name: getattr(self, name) for name in shared}
         fitted = getattr(self, "_architecture_", None) or {}
         params["hidden_layer_sizes"] = fitted.get(
             "hidden_layer_sizes", self.hidden_layer_sizes
         )
         # Fine-tuning continues at the full λ: no new KL warm-up.
-        clf = VariationalMLPClassifier(
+        clf = self._single_model(
             **{
                 **params,
                 "complexity": complexity,
@@ -151,6 +151,7 @@ class ComplexitySelectionMixin:
         clf._architecture_ = clf._architecture()
         net = clf._new_net(self.n_features_in_, self.net_.n_train, None, seed=0)
         net.module_.load_state_dict(module.state_dict())
+        self._load_selected_likelihood(net, complexity=value)
         clf._commit(net, first=False)
         return clf
 
@@ -168,3 +169,8 @@ class ComplexitySelectionMixin:
 
     def _model_at(self, complexity):
         return self.to_variational(complexity)
+
+    def _selected_encoding(self, complexity=None):
+        complexity = self.complexity if complexity is None else complexity
+        encoder = self.net_.module_.encoder
+        return float(encoder.encode(torch.tensor(float(complexity))))

@@ -1,4 +1,4 @@
-"""The fitted attributes of scikit-learn's ``MLPClassifier``, read from the posterior.
+"""The fitted attributes of scikit-learn's MLPs, read from the posterior.
 
 Properties rather than stored copies, so that they follow pruning and, on a
 hypernetwork, the selected complexity.
@@ -6,7 +6,7 @@ hypernetwork, the selected complexity.
 
 import numpy as np
 
-from ._export import to_mlp_classifier
+from ._export import to_mlp_classifier, to_mlp_regressor
 from .nn.pruning import snr_scores
 
 
@@ -16,11 +16,14 @@ def _numpy(tensor):
 
 class MLPAttributesMixin:
     """``coefs_``, ``loss_curve_``, ``feature_importances_`` and the other
-    attributes of a fitted ``MLPClassifier``, and ``predict_log_proba``.
+    attributes that ``MLPClassifier`` and ``MLPRegressor`` share.
 
-    Needs ``_check_fitted()``, ``_selected_module()``, ``net_``,
-    ``early_stopping`` and ``predict_proba``.
+    Needs ``_check_fitted()``, ``_selected_module()``, ``net_`` and
+    ``early_stopping``.
     """
+
+    # The history's per-epoch validation score (see ``validation_scores_``).
+    _validation_score_key = "valid_accuracy"
 
     def _layers(self):
         self._check_fitted()
@@ -43,18 +46,6 @@ class MLPAttributesMixin:
     def n_layers_(self):
         """Number of layers, input and output included."""
         return len(self._layers()) + 1
-
-    @property
-    def n_outputs_(self):
-        """Number of output units: one logit per class (two for binary
-        problems, where ``MLPClassifier`` has one logistic unit)."""
-        return self._layers()[-1].out_features
-
-    @property
-    def out_activation_(self):
-        """The output activation, ``"softmax"`` for every problem."""
-        self._check_fitted()
-        return "softmax"
 
     def _history(self, key):
         self._check_fitted()
@@ -81,15 +72,14 @@ class MLPAttributesMixin:
 
     @property
     def validation_scores_(self):
-        """Accuracy on the validation split (of the posterior means; for a
-        hypernetwork, averaged over evenly spaced complexities) at every epoch
-        that had one, or None without ``early_stopping`` or such epochs."""
+        """The score on the validation split at every epoch that had one, or
+        None without ``early_stopping`` or such epochs: a classifier's
+        accuracy, a regressor's R² (relative to the variance of the training
+        targets), both of the posterior means, and for a hypernetwork
+        averaged over evenly spaced complexities."""
         self._check_fitted()
-        scores = [
-            float(epoch["valid_accuracy"])
-            for epoch in self.net_.history
-            if "valid_accuracy" in epoch
-        ]
+        key = self._validation_score_key
+        scores = [float(epoch[key]) for epoch in self.net_.history if key in epoch]
         return scores if self.early_stopping and scores else None
 
     @property
@@ -109,6 +99,23 @@ class MLPAttributesMixin:
         mass = _numpy((snr * first.weight_mask).sum(0))
         total = mass.sum()
         return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))
+
+
+class ClassifierAttributesMixin:
+    """What only a fitted ``MLPClassifier`` has: its output layer's
+    attributes, ``to_sklearn`` and ``predict_log_proba``."""
+
+    @property
+    def n_outputs_(self):
+        """Number of output units: one logit per class (two for binary
+        problems, where ``MLPClassifier`` has one logistic unit)."""
+        return self._layers()[-1].out_features
+
+    @property
+    def out_activation_(self):
+        """The output activation, ``"softmax"`` for every problem."""
+        self._check_fitted()
+        return "softmax"
 
     def to_sklearn(self, *, compress=False):
         """The posterior-mean network as a fitted ``MLPClassifier``.
@@ -152,9 +159,100 @@ class MLPAttributesMixin:
             return np.log(self.predict_proba(X))
 
 
+class RegressorAttributesMixin:
+    """What only a fitted ``MLPRegressor`` has: the last layer in the units of
+    ``y`` (the network predicts standardised targets) and ``to_sklearn``.
+
+    Needs ``_target_mean_`` and ``_target_scale_``.
+    """
+
+    _validation_score_key = "valid_r2"
+
+    @property
+    def coefs_(self):
+        """Posterior means of the weights, pruned ones zero, as
+        ``MLPRegressor.coefs_``: the last layer's scaled to the units of
+        ``y``."""
+        coefs = super().coefs_
+        coefs[-1] = coefs[-1] * self._target_scale_
+        return coefs
+
+    @property
+    def intercepts_(self):
+        """Posterior means of the biases, the last layer's in the units of
+        ``y``."""
+        intercepts = super().intercepts_
+        intercepts[-1] = intercepts[-1] * self._target_scale_ + self._target_mean_
+        return intercepts
+
+    @property
+    def out_activation_(self):
+        """The output activation, ``"identity"``."""
+        self._check_fitted()
+        return "identity"
+
+    def to_sklearn(self, *, compress=False):
+        """The posterior-mean network as a fitted ``MLPRegressor``.
+
+        Its ``predict`` equals this model's with ``predictive="mean"`` (to
+        float32 rounding), pruning included; it needs neither PyTorch nor
+        this package and converts to ONNX with ``skl2onnx``.
+
+        Parameters
+        ----------
+        compress : bool, default=False
+            Drop the hidden units that pruning left without outgoing weights,
+            fold those without incoming weights into the next layer's biases,
+            and store weight matrices of density below 0.5 as CSR. Predictions
+            are unchanged; ONNX converters need ``compress=False``.
+
+        Returns
+        -------
+        mlp : sklearn.neural_network.MLPRegressor
+            A fitted regressor.
+        """
+        return to_mlp_regressor(self, compress)
+
+
 class RefittedAttributesMixin:
-    """The refitted model's predictions, ``feature_importances_``, ``coefs_``
-    and ``intercepts_``, for a search estimator with ``_fitted_estimator()``."""
+    """The refitted model's ``feature_importances_``, ``coefs_``,
+    ``intercepts_`` and ``to_sklearn``, for a search estimator with
+    ``_fitted_estimator()``."""
+
+    @property
+    def feature_importances_(self):
+        """The refitted model's input relevances (see
+        :attr:`HyperVariationalClassifier.feature_importances_`)."""
+        return self._fitted_estimator().feature_importances_
+
+    def to_sklearn(self, *, compress=False):
+        """The refitted model as a fitted ``MLPClassifier`` or ``MLPRegressor``.
+
+        Parameters
+        ----------
+        compress : bool, default=False
+            As in :meth:`HyperVariationalClassifier.to_sklearn`.
+
+        Returns
+        -------
+        mlp : MLPClassifier or MLPRegressor
+            A fitted scikit-learn MLP of the same task.
+        """
+        return self._fitted_estimator().to_sklearn(compress=compress)
+
+    @property
+    def coefs_(self):
+        """The refitted model's weight means at the selected point."""
+        return self._fitted_estimator().coefs_
+
+    @property
+    def intercepts_(self):
+        """The refitted model's bias means at the selected point."""
+        return self._fitted_estimator().intercepts_
+
+
+class RefittedClassifierMixin:
+    """The refitted classifier's predictions."""
 
     def predict_proba(self, X):
         """Class probabilities of the refitted model at the selected point.
@@ -201,33 +299,25 @@ class RefittedAttributesMixin:
         """
         return self._fitted_estimator().predict_log_proba(X)
 
-    @property
-    def feature_importances_(self):
-        """The refitted model's input relevances (see
-        :attr:`HyperVariationalClassifier.feature_importances_`)."""
-        return self._fitted_estimator().feature_importances_
 
-    def to_sklearn(self, *, compress=False):
-        """The refitted model as a fitted ``MLPClassifier``.
+class RefittedRegressorMixin:
+    """The refitted regressor's predictions."""
+
+    def predict(self, X, return_std=False):
+        """Predictions of the refitted model at the selected point.
 
         Parameters
         ----------
-        compress : bool, default=False
-            As in :meth:`HyperVariationalClassifier.to_sklearn`.
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            Also return the predictive standard deviation.
 
         Returns
         -------
-        mlp : sklearn.neural_network.MLPClassifier
-            A fitted classifier.
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Means of the predictive distribution.
+        y_std : ndarray of the same shape
+            Its standard deviations; only with ``return_std=True``.
         """
-        return self._fitted_estimator().to_sklearn(compress=compress)
-
-    @property
-    def coefs_(self):
-        """The refitted model's weight means at the selected point."""
-        return self._fitted_estimator().coefs_
-
-    @property
-    def intercepts_(self):
-        """The refitted model's bias means at the selected point."""
-        return self._fitted_estimator().intercepts_
+        return self._fitted_estimator().predict(X, return_std=return_std)

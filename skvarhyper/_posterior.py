@@ -18,10 +18,11 @@ PREDICT_BATCH_SIZE = 8192
 
 
 class PosteriorMixin:
-    """What a fitted variational classifier does with its posterior.
+    """What a fitted variational estimator does with its posterior.
 
     Needs ``net_`` (whose module holds the masks), ``_selected_module()``,
-    ``_mask_key()``, ``classes_`` and the pruning parameters.
+    ``_mask_key()``, the pruning parameters, and from the task
+    ``_fit_targets()`` and ``_log_likelihood()``.
     """
 
     def _batches(self, X):
@@ -92,73 +93,6 @@ class PosteriorMixin:
             return self.predictive
         fitted_prior = self.net_.module_.prior  # not one set_params set since
         return "mean" if fitted_prior == "log-uniform" else "moments"
-
-    def _predict_batches(self, X, n_samples):
-        """Class probabilities for validated ``X``, in batches."""
-        proba = np.empty((X.shape[0], len(self.classes_)))
-        module, generator = self._selected_module(), self._predict_generator()
-        start = 0
-        with torch.inference_mode():
-            for batch in self._batches(X):
-                if n_samples == 0 and self._predictive() == "moments":
-                    batch_proba = module.predictive_proba(batch)
-                elif n_samples == 0:
-                    batch_proba = torch.softmax(module(batch, sample=False), dim=-1)
-                else:
-                    batch_proba = sum(
-                        torch.softmax(module(batch, True, generator), dim=-1)
-                        for _ in range(n_samples)
-                    )
-                proba[start : start + len(batch)] = batch_proba.cpu().numpy()
-                start += len(batch)
-        if not np.isfinite(proba).all():
-            raise ValueError(
-                "the model's predicted probabilities are not finite, so no class "
-                "can be predicted; its parameters or the input overflow float32."
-            )
-        # float32 softmax sums are off by ~1e-7; exact sums matter to metrics.
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
-
-    def predict_proba(self, X):
-        """Class probabilities under the posterior.
-
-        With ``n_mc_samples=0`` the probabilities integrate over the posterior
-        of the unpruned weights in one pass (``predictive="moments"``) or use
-        its means (``predictive="mean"``; ``"auto"`` picks as the parameter's
-        description says); otherwise they are averaged over
-        ``n_mc_samples`` draws from the posterior (reproducible for a fixed
-        ``random_state``, and the same from any thread).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities of the classes in the order of ``classes_``.
-        """
-        self._check_fitted()
-        X, _ = self._validate_arrays(X)
-        return self._predict_batches(X, self.n_mc_samples)
-
-    def predict(self, X):
-        """Most probable class labels.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
 
     # --- pruning and evidence -------------------------------------------------
 
@@ -243,8 +177,10 @@ class PosteriorMixin:
         ----------
         X : array-like of shape (n_samples, n_features)
             Input data.
-        y : array-like of shape (n_samples,)
-            Labels from ``classes_``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Labels from ``classes_`` (a classifier) or target values (a
+            regressor, whose likelihood is the density of ``y`` in its own
+            units, the learned noise included).
         n_mc_samples : int, default=20
             Monte-Carlo draws for the expected log-likelihood.
 
@@ -259,17 +195,16 @@ class PosteriorMixin:
                 f"n_mc_samples must be an integer >= 0, got {n_mc_samples!r}."
             )
         X, y = self._validate_arrays(X, y)
-        codes = torch.from_numpy(self._fit_targets(y, first=False))
+        targets = torch.from_numpy(self._fit_targets(y, first=False))
         module, generator = self._selected_module(), self._predict_generator()
         draws, total = max(n_mc_samples, 1), 0.0
         with torch.inference_mode():
-            for batch, batch_codes in zip(
-                self._batches(X), codes.split(PREDICT_BATCH_SIZE)
+            for batch, batch_targets in zip(
+                self._batches(X), targets.split(PREDICT_BATCH_SIZE)
             ):
                 for _ in range(draws):
-                    logits = module(batch, n_mc_samples > 0, generator).cpu()
-                    log_proba = torch.log_softmax(logits.double(), dim=-1)
-                    total += float(log_proba.gather(1, batch_codes[:, None]).sum())
+                    outputs = module(batch, n_mc_samples > 0, generator).cpu()
+                    total += self._log_likelihood(outputs.double(), batch_targets)
             kl = float(module.kl())
         log_likelihood = total / draws
         return {
@@ -285,10 +220,21 @@ class PosteriorMixin:
         own ``complexity`` (a hypernetwork accepts any grid)."""
         if complexities is not None:
             raise ValueError(
-                "complexities can only be given for a HyperVariationalClassifier; a "
-                "VariationalMLPClassifier is fitted at one complexity."
+                "complexities can only be given for a hypernetwork "
+                f"(HyperVariationalClassifier or HyperVariationalRegressor); a "
+                f"{type(self).__name__} is fitted at one complexity."
             )
         return np.array([float(self.net_.complexity)])
+
+    def _selected_encoding(self, complexity=None):
+        """The encoded ``λ`` of the model of ``complexity`` (None: the
+        selected one), for likelihoods that depend on it; None for a network
+        fitted at one complexity."""
+        return None
+
+    def _load_selected_likelihood(self, net, complexity=None):
+        """Give ``net`` the likelihood of the model of ``complexity`` (a
+        regressor's learned noise); a classifier's has no parameters."""
 
     def _model_at(self, complexity):
         """A copy of the model of ``complexity`` that can be pruned freely

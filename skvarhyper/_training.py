@@ -185,13 +185,7 @@ class VariationalNet(NeuralNet):
         return {"loss": loss, "y_pred": logits}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
-        weights = self.batch_weights() if training else None
-        if weights is not None:
-            codes = to_tensor(y_true, device=self.device)
-            nll = torch.nn.functional.cross_entropy(y_pred, codes, reduction="none")
-            nll = (nll * weights).mean()
-        else:
-            nll = super().get_loss(y_pred, y_true, X=X, training=training)
+        nll = self.mean_nll(y_pred, y_true, X=X, training=training)
         if kl is None:
             kl = self.module_.kl()
         loss = nll + self.complexity * kl / self.n_train
@@ -199,10 +193,27 @@ class VariationalNet(NeuralNet):
             "train" if training else "valid", nll, kl, -loss * self.n_train
         )
         if not training:
-            self.record_accuracy(y_pred, y_true)
+            self.record_score(y_pred, y_true)
         return loss
 
-    def record_accuracy(self, logits, y_true):
+    def mean_nll(self, y_pred, y_true, X=None, training=False):
+        """A batch's mean negative log-likelihood per row, the rows weighted
+        by ``train_weights`` in training."""
+        weights = self.batch_weights() if training else None
+        if weights is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        targets = to_tensor(y_true, device=self.device)
+        return (self.row_nll(y_pred, targets) * weights).mean()
+
+    def row_nll(self, outputs, targets, t=None):
+        """Negative log-likelihood of every row: logits ``(..., n_classes)``
+        and class codes ``(...)``; ``t``, the encoded ``λ`` of each block of
+        rows, is for likelihoods that depend on it."""
+        return torch.nn.functional.cross_entropy(
+            outputs.flatten(0, -2), targets.flatten(), reduction="none"
+        ).view(targets.shape)
+
+    def record_score(self, logits, y_true):
         """Write a validation batch's accuracy into the history."""
         y_true = to_tensor(y_true, device=logits.device)
         correct = logits.argmax(-1) == y_true
@@ -304,17 +315,15 @@ class HyperVariationalNet(VariationalNet):
             else:
                 rows = torch.arange(n_draws, device=X.device) % n_rows
             X = X[rows].view(n_draws, per_draw, -1)
-            y = y[rows].view(n_draws, per_draw)
+            y = y[rows].view(n_draws, per_draw, *y.shape[1:])
             weights = weights[rows].view(n_draws, per_draw)
         else:
             X = X.expand(n_draws, *X.shape)
             y = y.expand(n_draws, *y.shape)
             weights = weights.expand(n_draws, *weights.shape)
         logits, kl = self.module_(X, complexity, generator=self.generator)
-        nll = torch.nn.functional.cross_entropy(
-            logits.flatten(0, 1), y.flatten(), reduction="none"
-        ).view(y.shape)
-        nll = (nll * weights).mean(1)
+        t = self.module_.encoder.encode(complexity)
+        nll = (self.row_nll(logits, y, t) * weights).mean(1)
         kl_term = complexity * kl / self.n_train
         negative_elbo = nll + kl_term
         loss = (negative_elbo / (1 + complexity)).mean()
@@ -329,7 +338,7 @@ class HyperVariationalNet(VariationalNet):
             -negative_elbo.mean() * self.n_train,
         )
         if not training:
-            self.record_accuracy(logits, y)
+            self.record_score(logits, y)
         return loss, logits, objective
 
     def _batch_tensors(self, batch):

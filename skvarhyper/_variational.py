@@ -1,18 +1,10 @@
 """VariationalMLPClassifier: a Bayesian MLP trained on the generalised evidence."""
 
-from itertools import pairwise
-from numbers import Real
-
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
-
-from ._base import BaseVariationalClassifier
-from ._training import VariationalNet
-from ._validation import check_hidden_layer_sizes
-from .nn import VariationalMLP
+from ._classifier import BaseVariationalClassifier
+from ._single import SINGLE_CONSTRAINTS, SingleNetworkMixin
 
 
-class VariationalMLPClassifier(BaseVariationalClassifier):
+class VariationalMLPClassifier(SingleNetworkMixin, BaseVariationalClassifier):
     """Multilayer perceptron with a Gaussian posterior over its weights.
 
     Trained by variational inference on the generalised evidence
@@ -250,42 +242,5 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
 
     _parameter_constraints: dict = {
         **BaseVariationalClassifier._parameter_constraints,
-        "complexity": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        **SINGLE_CONSTRAINTS,
     }
-
-    def _training_complexity(self, n_train):
-        if self.complexity != "auto":
-            return float(self.complexity)
-        if self.prior == "log-uniform":
-            return 1.0
-        sizes = (
-            self.n_features_in_,
-            *check_hidden_layer_sizes(self.hidden_layer_sizes),
-            len(self.classes_),
-        )
-        n_weights = sum(n_in * n_out for n_in, n_out in pairwise(sizes))
-        return min(1.0, n_train / n_weights)
-
-    @property
-    def complexity_(self):
-        """The complexity the fitted network was trained at (read from it, so
-        that it cannot disagree with the evidence the model reports)."""
-        check_is_fitted(self)
-        return float(self.net_.complexity)
-
-    def _net_spec(self, n_features, n_classes):
-        module_kwargs = {
-            "layer_sizes": (
-                n_features,
-                *check_hidden_layer_sizes(self.hidden_layer_sizes),
-                n_classes,
-            ),
-            "activation": self.activation,
-            "prior": self.prior,
-            "prior_mean": float(self.prior_mean),
-            "prior_variance": float(self.prior_variance),
-        }
-        return VariationalNet, VariationalMLP, module_kwargs, {}
-
-    def _selected_module(self):
-        return self.net_.module_

@@ -7,7 +7,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseVariationalClassifier
+from ._base import BaseVariationalEstimator
 from ._hyper_selection import complexity_grid
 
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
@@ -17,7 +17,7 @@ DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.9
 def final_estimator_and_data(estimator, X):
     """Split a fitted Pipeline into its transformed ``X`` and its last step.
 
-    A bare variational classifier comes back unchanged with ``X``.
+    A bare variational estimator comes back unchanged with ``X``.
     """
     if isinstance(estimator, Pipeline):
         return estimator[-1], estimator[:-1].transform(X)
@@ -25,11 +25,12 @@ def final_estimator_and_data(estimator, X):
 
 
 def check_variational(estimator, name="estimator"):
-    """Raise unless ``estimator`` is a fitted variational classifier."""
-    if not isinstance(estimator, BaseVariationalClassifier):
+    """Raise unless ``estimator`` is a fitted variational estimator."""
+    if not isinstance(estimator, BaseVariationalEstimator):
         raise TypeError(
-            f"{name} must be a VariationalMLPClassifier or HyperVariationalClassifier "
-            f"(or a Pipeline ending in one), got {type(estimator).__name__}."
+            f"{name} must be a VariationalMLPClassifier, HyperVariationalClassifier, "
+            "VariationalMLPRegressor or HyperVariationalRegressor (or a Pipeline "
+            f"ending in one), got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
 

@@ -9,6 +9,7 @@ from .hyper import (
     LowRankGenerator,
 )
 from .layers import VariationalLinear
+from .likelihood import GaussianLikelihood
 from .mlp import VariationalMLP
 from .pruning import (
     PRUNING_SCORES,
@@ -22,6 +23,7 @@ __all__ = [
     "ACTIVATIONS",
     "PRUNING_SCORES",
     "ComplexityEncoder",
+    "GaussianLikelihood",
     "HyperVariationalMLP",
     "LayerPosterior",
     "LinearGenerator",

@@ -103,13 +103,12 @@ class VariationalMLP(nn.Module):
         x, layer_kl = last.sample_with_kl(x, generator, kl_weight)
         return x, kl + layer_kl
 
-    def predictive_proba(self, x: Tensor) -> Tensor:
-        """Class probabilities integrated over the posterior in one pass.
+    def predictive_moments(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Mean and variance of the outputs under the posterior, in one pass.
 
-        Propagates the means and variances of the pre-activations and applies
-        the probit approximation to the softmax (see
-        :mod:`skvarhyper.nn.moments`); about three times the cost of a pass
-        with the posterior means.
+        Propagates the means and variances of the pre-activations, each unit
+        treated as an independent Gaussian (see :mod:`skvarhyper.nn.moments`);
+        about three times the cost of a pass with the posterior means.
         """
         mean, variance = x, None
         for i, layer in enumerate(self.layers):
@@ -124,7 +123,12 @@ class VariationalMLP(nn.Module):
                 layer.bias_mean,
                 torch.exp(2.0 * layer.bias_log_std),
             )
-        return probit_softmax(mean, variance)
+        return mean, variance
+
+    def predictive_proba(self, x: Tensor) -> Tensor:
+        """Class probabilities integrated over the posterior in one pass: the
+        probit approximation to the softmax of :meth:`predictive_moments`."""
+        return probit_softmax(*self.predictive_moments(x))
 
     def kl(self) -> Tensor:
         """KL divergence of the whole posterior from the prior."""

@@ -1,0 +1,208 @@
+"""What the variational regressors share: standardised targets, the Gaussian
+predictive distribution and its likelihood."""
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+
+from ._base import BaseVariationalEstimator
+from ._mlp_attributes import RegressorAttributesMixin
+from ._regression_training import (
+    HyperVariationalRegressionNet,
+    VariationalRegressionNet,
+)
+from ._state import transaction
+
+# Degree of a hypernetwork's log-noise in the encoded λ.
+NOISE_DEGREE = 2
+
+
+class RegressorTargetsMixin:
+    """Learns the targets' shape, mean and scale on the first fit and
+    standardises ``y`` with them, so that the network, its prior and the
+    learning rate see targets of unit scale whatever the units of ``y``."""
+
+    _y_validation = {"multi_output": True, "y_numeric": True}
+
+    def _fit_targets(self, y, classes=None, *, first):
+        y = np.asarray(y, dtype=np.float64)
+        if first:
+            self._target_ndim_ = y.ndim
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+            columns = y.reshape(len(y), -1)
+            scale = columns.std(axis=0)
+            self._target_mean_ = columns.mean(axis=0)
+            self._target_scale_ = np.where(scale > 0, scale, 1.0)
+        columns = y.reshape(len(y), -1)
+        if columns.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {columns.shape[1]} outputs, but {type(self).__name__} was "
+                f"fitted on {self.n_outputs_}."
+            )
+        with np.errstate(over="ignore"):
+            z = ((columns - self._target_mean_) / self._target_scale_).astype(
+                np.float32
+            )
+        if not np.isfinite(z).all():
+            raise ValueError(
+                "y holds values too large for float32 once standardised; rescale y."
+            )
+        return z
+
+    def _n_outputs(self):
+        return self.n_outputs_
+
+    def _check_validation_split(self, targets):
+        n_valid = int(np.ceil(self.validation_fraction * len(targets)))
+        if min(n_valid, len(targets) - n_valid) < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {len(targets)} training "
+                "samples, which leaves one side empty. Use more data, another "
+                "validation_fraction, or early_stopping=False."
+            )
+
+
+class BaseVariationalRegressor(
+    RegressorTargetsMixin,
+    RegressorAttributesMixin,
+    RegressorMixin,
+    BaseVariationalEstimator,
+):
+    """Base of the regressors; not meant to be used directly."""
+
+    _nets = (VariationalRegressionNet, HyperVariationalRegressionNet)
+
+    def _criterion_params(self, n_outputs, hypernetwork):
+        """The Gaussian likelihood's outputs, and for a hypernetwork the
+        degree of its noise in the encoded ``λ``."""
+        degree = NOISE_DEGREE if hypernetwork else 0
+        return {"criterion__n_outputs": n_outputs, "criterion__degree": degree}
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch over the given data, continuing from the last state.
+
+        The first call initialises the model and learns the targets' mean and
+        scale, which later calls keep; later calls keep the network, its
+        noise, optimiser state, history and pruning masks, and apply any
+        parameter changed by ``set_params`` since, except the architecture,
+        which raises. Early stopping does not apply. If the call fails, the
+        estimator is left exactly as it was.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        with transaction(self):
+            return self._fit(X, y, incremental=True, sample_weight=sample_weight)
+
+    # --- the likelihood of the selected model -----------------------------------
+
+    def _likelihood(self, complexity=None):
+        """The Gaussian likelihood (the noise) of the model of ``complexity``;
+        None for the selected model."""
+        t = self._selected_encoding(complexity)
+        criterion = self.net_.criterion_
+        return criterion if t is None else criterion.at(t)
+
+    def _load_selected_likelihood(self, net, complexity=None):
+        net.criterion_.load_state_dict(self._likelihood(complexity).state_dict())
+
+    def _log_likelihood(self, outputs, targets):
+        """Summed log-density of standardised ``targets``, in the units of
+        ``y``."""
+        nll = self._likelihood()(outputs, targets.double()).sum()
+        return -float(nll) - len(targets) * float(np.log(self._target_scale_).sum())
+
+    @property
+    def noise_std_(self):
+        """Standard deviation of the learned noise, per output, in the units
+        of ``y`` (of the selected model, for a hypernetwork)."""
+        self._check_fitted()
+        log_std = self._likelihood().log_std().detach().cpu().double().numpy()
+        return np.exp(log_std) * self._target_scale_
+
+    # --- prediction ---------------------------------------------------------------
+
+    def _predict_moments(self, X, n_samples):
+        """Mean and variance of the network's outputs under the posterior
+        (standardised units), in batches."""
+        n_rows = X.shape[0]
+        mean = np.empty((n_rows, self.n_outputs_))
+        variance = np.zeros((n_rows, self.n_outputs_))
+        module, generator = self._selected_module(), self._predict_generator()
+        start = 0
+        with torch.inference_mode():
+            for batch in self._batches(X):
+                rows = slice(start, start + len(batch))
+                if n_samples == 0 and self._predictive() == "moments":
+                    batch_mean, batch_variance = module.predictive_moments(batch)
+                    variance[rows] = batch_variance.cpu().numpy()
+                elif n_samples == 0:
+                    batch_mean = module(batch, sample=False)
+                else:
+                    draws = torch.stack(
+                        [module(batch, True, generator) for _ in range(n_samples)]
+                    ).double()
+                    batch_mean = draws.mean(0)
+                    variance[rows] = draws.var(0, correction=0).cpu().numpy()
+                mean[rows] = batch_mean.cpu().numpy()
+                start += len(batch)
+        if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
+            raise ValueError(
+                "the model's predictions are not finite; its parameters or the "
+                "input overflow float32."
+            )
+        return mean, variance
+
+    def predict(self, X, return_std=False):
+        """Mean and, optionally, standard deviation of the predictive distribution.
+
+        The predictive distribution of ``y`` combines the learned noise with
+        the posterior's spread over the network's output: with
+        ``n_mc_samples=0`` the output's mean and variance come from one pass
+        that propagates the posterior's moments (``predictive="moments"``) or
+        from the posterior means alone (``predictive="mean"``, whose standard
+        deviation is the noise's); otherwise from ``n_mc_samples`` posterior
+        draws. As in ``BayesianRidge`` and ``GaussianProcessRegressor``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the predictive distribution.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictive means, shaped as the ``y`` given to ``fit``.
+        y_std : ndarray of the same shape
+            Predictive standard deviations; only with ``return_std=True``.
+        """
+        self._check_fitted()
+        X, _ = self._validate_arrays(X)
+        mean, variance = self._predict_moments(X, self.n_mc_samples)
+        mean = mean * self._target_scale_ + self._target_mean_
+        if self._target_ndim_ == 1:
+            mean = mean[:, 0]
+        if not return_std:
+            return mean
+        noise = np.exp(2.0 * self._likelihood().log_std().detach().cpu().numpy())
+        std = np.sqrt(variance + noise.astype(np.float64)) * self._target_scale_
+        return mean, std[:, 0] if self._target_ndim_ == 1 else std
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
