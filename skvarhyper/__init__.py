@@ -9,7 +9,10 @@ __version__ = "0.1.0.dev0"
 if TYPE_CHECKING:
     from ._hyper import HyperVariationalClassifier
     from ._hyper_cv import HyperVariationalClassifierCV
+    from ._hyper_cv_regressor import HyperVariationalRegressorCV
+    from ._hyper_regressor import HyperVariationalRegressor
     from ._variational import VariationalMLPClassifier
+    from ._variational_regressor import VariationalMLPRegressor
     from .path import complexity_path, pruning_curve
     from .plotting import ComplexityPathDisplay, PruningCurveDisplay
 
@@ -19,8 +22,11 @@ _LAZY = {
     "ComplexityPathDisplay": ".plotting",
     "HyperVariationalClassifier": "._hyper",
     "HyperVariationalClassifierCV": "._hyper_cv",
+    "HyperVariationalRegressor": "._hyper_regressor",
+    "HyperVariationalRegressorCV": "._hyper_cv_regressor",
     "PruningCurveDisplay": ".plotting",
     "VariationalMLPClassifier": "._variational",
+    "VariationalMLPRegressor": "._variational_regressor",
     "complexity_path": ".path",
     "pruning_curve": ".path",
 }
@@ -29,8 +35,11 @@ __all__ = [
     "ComplexityPathDisplay",
     "HyperVariationalClassifier",
     "HyperVariationalClassifierCV",
+    "HyperVariationalRegressor",
+    "HyperVariationalRegressorCV",
     "PruningCurveDisplay",
     "VariationalMLPClassifier",
+    "VariationalMLPRegressor",
     "__version__",
     "complexity_path",
     "pruning_curve",

@@ -151,7 +151,7 @@ class ComplexitySelectionMixin:
         clf._architecture_ = clf._architecture()
         net = clf._new_net(self.n_features_in_, self.net_.n_train, None, seed=0)
         net.module_.load_state_dict(module.state_dict())
-        self._load_selected_likelihood(net, complexity=value)
+        self._load_selected_likelihood(net, complexity=complexity)
         clf._commit(net, first=False)
         return clf
 

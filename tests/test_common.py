@@ -5,7 +5,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skvarhyper import (
     HyperVariationalClassifier,
     HyperVariationalClassifierCV,
+    HyperVariationalRegressor,
+    HyperVariationalRegressorCV,
     VariationalMLPClassifier,
+    VariationalMLPRegressor,
 )
 
 
@@ -19,6 +22,19 @@ def _estimators():
             hidden_layer_sizes=(16,), max_epochs=40, random_state=0
         ),
         HyperVariationalClassifierCV(
+            hidden_layer_sizes=(16,),
+            complexities=[0.01, 0.1],
+            cv=2,
+            max_epochs=40,
+            random_state=0,
+        ),
+        VariationalMLPRegressor(
+            hidden_layer_sizes=(16,), lr=1e-2, max_epochs=40, random_state=0
+        ),
+        HyperVariationalRegressor(
+            hidden_layer_sizes=(16,), max_epochs=40, random_state=0
+        ),
+        HyperVariationalRegressorCV(
             hidden_layer_sizes=(16,),
             complexities=[0.01, 0.1],
             cv=2,
