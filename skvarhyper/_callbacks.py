@@ -146,7 +146,6 @@ class FitCheckpoint(Checkpoint):
         super().__init__(
             monitor=None,
             dirname=str(Path(root) / fingerprint),
-            f_criterion=None,
             f_pickle=None,
         )
 
@@ -172,8 +171,16 @@ class FitCheckpoint(Checkpoint):
         ``max_epochs`` epochs are left to train (none for a finished fit)."""
         if not Path(self.dirname, self.f_params).exists():
             return max_epochs
+        files = {
+            key: Path(self.dirname, getattr(self, key))
+            for key in ("f_params", "f_optimizer", "f_criterion", "f_history")
+        }
+        # A likelihood without parameters (a classifier's) needs no file:
+        # checkpoints written before the criterion was saved lack it.
+        if not files["f_criterion"].exists():
+            del files["f_criterion"]
         try:
-            net.load_params(checkpoint=self)
+            net.load_params(**files)
         except Exception as exc:
             raise ValueError(
                 f"the checkpoint of this fit in {self.dirname!r} cannot be read "

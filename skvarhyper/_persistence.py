@@ -12,6 +12,7 @@ ESTIMATOR_FILE = "estimator.joblib"
 NET_FILES = {
     "f_params": "params.pt",
     "f_optimizer": "optimizer.pt",
+    "f_criterion": "criterion.pt",
     "f_history": "history.json",
 }
 
@@ -74,8 +75,11 @@ def load_estimator(cls, path, device=None):
             estimator.n_features_in_, saved["n_train"], valid_dataset=None, seed=0
         )
     files = {key: path / name for key, name in NET_FILES.items()}
-    if not files["f_optimizer"].exists():
-        del files["f_optimizer"]
+    # Saved without: the optimiser's state (optional), a classifier's
+    # likelihood (no parameters; models saved before it was written).
+    for optional in ("f_optimizer", "f_criterion"):
+        if not files[optional].exists():
+            del files[optional]
     net.load_params(**files)
     net.generator = None
     estimator.net_ = net
@@ -89,7 +93,8 @@ class PersistenceMixin:
         """Save the fitted model into the directory ``path``.
 
         The network goes through skorch's ``save_params`` (``params.pt``,
-        ``optimizer.pt``, ``history.json``), so training can continue after
+        ``optimizer.pt``, ``criterion.pt`` with a regressor's noise,
+        ``history.json``), so training can continue after
         :meth:`load`; the estimator's parameters and learned attributes go into
         ``estimator.joblib``.
 

@@ -15,6 +15,11 @@ from ._state import transaction
 
 # Degree of a hypernetwork's log-noise in the encoded λ.
 NOISE_DEGREE = 2
+# The noise's learning rate, in multiples of ``lr``: Adam moves a parameter by
+# about ``lr`` per step, and the log-noise has to travel from 0 (the targets'
+# own spread) to log(RMSE / std(y)), -2 for R² = 0.98, within the first epochs
+# of a small table's few steps.
+NOISE_LR_FACTOR = 10
 
 
 class RegressorTargetsMixin:
@@ -26,14 +31,18 @@ class RegressorTargetsMixin:
 
     def _fit_targets(self, y, classes=None, *, first):
         y = np.asarray(y, dtype=np.float64)
-        if first:
-            self._target_ndim_ = y.ndim
-            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-            columns = y.reshape(len(y), -1)
-            scale = columns.std(axis=0)
-            self._target_mean_ = columns.mean(axis=0)
-            self._target_scale_ = np.where(scale > 0, scale, 1.0)
         columns = y.reshape(len(y), -1)
+        if first:
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, scale = columns.mean(axis=0), columns.std(axis=0)
+            if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+                raise ValueError(
+                    "y holds values too large for float32 once standardised; rescale y."
+                )
+            self._target_ndim_ = y.ndim
+            self.n_outputs_ = columns.shape[1]
+            self._target_mean_ = mean
+            self._target_scale_ = np.where(scale > 0, scale, 1.0)
         if columns.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {columns.shape[1]} outputs, but {type(self).__name__} was "
@@ -74,10 +83,15 @@ class BaseVariationalRegressor(
     _nets = (VariationalRegressionNet, HyperVariationalRegressionNet)
 
     def _criterion_params(self, n_outputs, hypernetwork):
-        """The Gaussian likelihood's outputs, and for a hypernetwork the
-        degree of its noise in the encoded ``λ``."""
-        degree = NOISE_DEGREE if hypernetwork else 0
-        return {"criterion__n_outputs": n_outputs, "criterion__degree": degree}
+        """The Gaussian likelihood's outputs, for a hypernetwork the degree of
+        its noise in the encoded ``λ``, and the noise's learning rate."""
+        return {
+            "criterion__n_outputs": n_outputs,
+            "criterion__degree": NOISE_DEGREE if hypernetwork else 0,
+            "optimizer__param_groups": [
+                ("log_std_coef", {"lr": NOISE_LR_FACTOR * self.lr})
+            ],
+        }
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch over the given data, continuing from the last state.
