@@ -76,15 +76,20 @@ class HyperVariationalRegressor(HypernetworkMixin, BaseVariationalRegressor):
         seed of three), and 0 for the Gaussian prior.
     prior_mean : float, default=0.0
         Mean of the Gaussian prior.
-    prior_variance : float, default=0.1
-        Variance of the Gaussian prior.
+    prior_variance : float, default=0.03
+        Variance of the Gaussian prior; must be positive. With standardised
+        inputs and targets a tighter prior than the classifiers' 0.1 (whose
+        outputs are logits) suits the mostly near-linear relations of real
+        tables; 0.03 is the compromise with nonlinear ones (5-fold R² on
+        Friedman's function #1, 500 rows: 0.951, 0.975 and 0.981 for 0.01,
+        0.03 and 0.1).
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the hypernetwork's parameters.
-    lr : float, default=1e-2
+    lr : float, default=3e-3
         Learning rate.
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``.
-    batch_size : int, default=128
+    batch_size : int, default=512
         Mini-batch size; clipped to the number of training samples.
     max_epochs : int, default=200
         Passes over the training data.
@@ -207,11 +212,11 @@ class HyperVariationalRegressor(HypernetworkMixin, BaseVariationalRegressor):
         prior="gaussian",
         complexity_warmup="auto",
         prior_mean=0.0,
-        prior_variance=0.1,
+        prior_variance=0.03,
         optimizer="adam",
-        lr=1e-2,
+        lr=3e-3,
         momentum=0.9,
-        batch_size=128,
+        batch_size=512,
         max_epochs=200,
         n_mc_samples=0,
         predictive="auto",

@@ -28,17 +28,18 @@ def _estimators():
             max_epochs=40,
             random_state=0,
         ),
+        # The regressors' large default batches take one step per epoch here.
         VariationalMLPRegressor(
-            hidden_layer_sizes=(16,), lr=1e-2, max_epochs=40, random_state=0
+            hidden_layer_sizes=(16,), max_epochs=100, random_state=0
         ),
         HyperVariationalRegressor(
-            hidden_layer_sizes=(16,), max_epochs=40, random_state=0
+            hidden_layer_sizes=(16,), max_epochs=100, random_state=0
         ),
         HyperVariationalRegressorCV(
             hidden_layer_sizes=(16,),
             complexities=[0.01, 0.1],
             cv=2,
-            max_epochs=40,
+            max_epochs=100,
             random_state=0,
         ),
     ]
