@@ -28,6 +28,7 @@ exclude_patterns = [
     "_build",
     "reproduce/report.md",
     "tabular/table.md",
+    "regression/table.md",
     "auto_examples/*.ipynb",
 ]
 suppress_warnings = ["myst.header"]

@@ -51,13 +51,14 @@ def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring
 
     Parameters
     ----------
-    estimator : VariationalMLPClassifier, HyperVariationalClassifier or Pipeline
-        A fitted classifier, or a fitted Pipeline ending in one. Its own
-        ``complexity`` and pruning state are left as they were.
+    estimator : variational estimator or Pipeline
+        A fitted classifier or regressor of this package, or a fitted
+        Pipeline ending in one. Its own ``complexity`` and pruning state are
+        left as they were.
     X : array-like of shape (n_samples, n_features)
         Evaluation data.
-    y : array-like of shape (n_samples,)
-        True labels.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        True labels or target values.
     fractions : array-like of float, default=None
         Fractions of weights to prune, each in ``[0, 1]``; None uses
         ``0, 0.1, ..., 0.9, 0.95, 0.98``.
@@ -66,7 +67,8 @@ def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring
         estimator's current ``complexity`` (the only choice for a
         :class:`VariationalMLPClassifier`).
     scoring : str or callable, default=None
-        A scikit-learn scorer; None uses the estimator's ``score`` (accuracy).
+        A scikit-learn scorer; None uses the estimator's ``score`` (accuracy,
+        or R² for a regressor).
 
     Returns
     -------
@@ -125,18 +127,20 @@ def complexity_path(
 
     Parameters
     ----------
-    estimator : HyperVariationalClassifier, VariationalMLPClassifier or Pipeline
-        A fitted classifier, or a fitted Pipeline ending in one. A
-        :class:`VariationalMLPClassifier` gives the single point of its own
+    estimator : variational estimator or Pipeline
+        A fitted classifier or regressor of this package, or a fitted
+        Pipeline ending in one. A single network (``VariationalMLPClassifier``
+        or ``VariationalMLPRegressor``) gives the single point of its own
         ``complexity``.
     X : array-like of shape (n_samples, n_features)
         Evaluation data.
-    y : array-like of shape (n_samples,)
-        True labels.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        True labels or target values.
     complexities : array-like of float, default=None
         Values of ``λ``; None spreads 20 over ``complexity_range``.
     scoring : str or callable, default=None
-        A scikit-learn scorer; None uses accuracy.
+        A scikit-learn scorer; None uses the estimator's ``score`` (accuracy,
+        or R² for a regressor).
     n_mc_samples : int, default=20
         Monte-Carlo draws for the expected log-likelihood (see ``evidence``).
 

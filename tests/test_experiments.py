@@ -22,7 +22,7 @@ from skvarhyper.experiments import (
     write_report,
 )
 from skvarhyper.experiments._checks import check_labels
-from skvarhyper.experiments._reproduce import _split
+from skvarhyper.experiments._restart import split
 from skvarhyper.experiments.cli import main
 from skvarhyper.experiments.report import render_report, write_figures
 from skvarhyper.path import DEFAULT_FRACTIONS
@@ -274,7 +274,7 @@ def test_labels_that_pass_the_check_can_be_split(n_classes):
             continue
         X = np.arange(len(y), dtype=float)[:, np.newaxis]
         for seed in range(5):
-            (_, y_train), _, _ = _split(X, y, seed)
+            (_, y_train), _, _, _ = split(X, y, seed, "classification")
             assert len(np.unique(y_train)) == n_classes
 
 
@@ -492,3 +492,76 @@ def test_the_command_line_starts_without_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.fixture(scope="module")
+def regression_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("regression")
+    assert main(["reproduce", "--dataset", "diabetes", *TINY, "--out", str(out)]) == 0
+    return out
+
+
+def test_a_regression_run_scores_r2_and_reports_rmse_and_coverage(regression_run):
+    results = json.loads((regression_run / "results.json").read_text())
+    assert results["task"] == "regression" and results["score"] == "r2"
+    assert "n_classes" not in results
+    for name, result in results["methods"].items():
+        assert np.shape(result["r2"]) == (2, 3, 3)
+        assert np.shape(result["rmse"]) == (2, 3)
+        assert np.all(np.asarray(result["rmse"]) > 0)
+        coverage = result["coverage90"]
+        if name == "deterministic":
+            assert all(value is None for row in coverage for value in row)
+        else:
+            assert all(0 <= value <= 1 for row in coverage for value in row)
+    report = (regression_run / "report.md").read_text()
+    assert "## Test R² (mean ± std over restarts)" in report
+    assert "coverage of the 90% interval" in report
+    assert "stratified" not in report and "accuracy" not in report
+    r2 = np.asarray(results["methods"]["variational"]["r2"])
+    cell = f"{r2[:, 0, 0].mean():.3f} ± {r2[:, 0, 0].std():.3f}"
+    assert f"| variational | 0 | {cell} |" in report
+
+
+def test_regression_rmse_is_in_the_units_of_the_target():
+    data = load_dataset("diabetes")
+    kwargs = {
+        "complexities": [0.1],
+        "fractions": [0.0],
+        "restarts": 1,
+        "max_epochs": 30,
+        "hidden": (8,),
+        "methods": ["variational"],
+    }
+    results = reproduce(data.X, data.y, **kwargs)
+    scaled = reproduce(data.X, 1000.0 * data.y, **kwargs)
+    rmse = results["methods"]["variational"]["rmse"][0][0]
+    assert scaled["methods"]["variational"]["rmse"][0][0] == pytest.approx(
+        1000.0 * rmse, rel=1e-3
+    )
+    # A diabetes model is far better than predicting the mean (std 77).
+    assert 40 < rmse < 77
+
+
+@pytest.mark.parametrize(
+    ("y", "task"),
+    [
+        (np.array([0.5, 1.25, 2.0]), "regression"),
+        (np.array([1.0, 2.0, 3.0]), "classification"),
+        (np.arange(21.0), "regression"),
+        (np.arange(20), "classification"),
+        (np.array(["a", "b", "c"]), "classification"),
+    ],
+)
+def test_the_task_is_inferred_from_the_target(y, task):
+    from skvarhyper.experiments._checks import check_task
+
+    assert check_task("auto", y) == task
+
+
+def test_a_non_numeric_target_cannot_be_a_regression(capsys, tmp_path, no_training):
+    path = tmp_path / "labels.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(30)))
+    code = main(["reproduce", "--dataset", str(path), "--task", "regression", *TINY])
+    assert code == 2
+    assert "regression target must be numeric" in capsys.readouterr().err

@@ -176,7 +176,50 @@ def check_features(X):
         )
 
 
-def check_data(X, y):
+def check_targets(y):
+    """``y`` as finite floats, or a ValueError; every part of the 60/20/20
+    split needs two targets for R²."""
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "a regression target must be numeric; use --task classification for labels."
+        ) from None
+    if not np.isfinite(y).all():
+        raise ValueError("the regression target has missing or infinite values.")
+    if min(split_sizes(len(y))) < 2:
+        raise ValueError(
+            f"{len(y)} samples are too few: the 60/20/20 split needs at least 2 "
+            "in each part."
+        )
+    return y
+
+
+# A numeric target with more distinct values than this is taken for a
+# regression target by task="auto".
+MAX_AUTO_CLASSES = 20
+
+
+def check_task(task, y):
+    """``task`` with "auto" resolved: a regression for a numeric target with
+    fractional values or more than ``MAX_AUTO_CLASSES`` distinct ones, a
+    classification otherwise."""
+    if task not in ("auto", "classification", "regression"):
+        raise ValueError(
+            f"task must be 'auto', 'classification' or 'regression', got {task!r}."
+        )
+    if task != "auto":
+        return task
+    y = np.asarray(y)
+    if y.dtype.kind not in "iuf" or not np.isfinite(y).all():
+        return "classification"
+    fractional = y.dtype.kind == "f" and not np.all(y == np.round(y))
+    if fractional or len(np.unique(y)) > MAX_AUTO_CLASSES:
+        return "regression"
+    return "classification"
+
+
+def check_data(X, y, task="classification"):
     """``X`` and ``y`` as arrays, or a ValueError if the split cannot use them."""
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     check_features(X)
@@ -184,6 +227,8 @@ def check_data(X, y):
         raise ValueError(
             f"y must have one label per row of X ({X.shape[0]}), got shape {y.shape}."
         )
+    if task == "regression":
+        return X, check_targets(y)
     check_labels(y)
     return X, y
 

@@ -1,14 +1,15 @@
 """The thesis' conclusions, each a claim with a check against a run's results.
 
 Every check takes the results and the index of the 90%-removed fraction and
-returns ``(holds, evidence)``.
+returns ``(holds, evidence)``. Differences of scores are in points: hundredths
+of accuracy or of R².
 """
 
 from functools import partial
 
 import numpy as np
 
-from ._figures import accuracy
+from ._figures import score_name, scores
 
 
 def fraction_index(results, fraction):
@@ -23,33 +24,33 @@ def _per_complexity(complexities, values, spec):
 
 def _robustness(results, at_90):
     complexities = np.asarray(results["complexities"])
-    mean = accuracy(results, "variational").mean(0)
+    mean = scores(results, "variational").mean(0)
     drops = 100 * (mean[:, 0] - mean[:, at_90])
     order = np.argsort(complexities)
     # The thesis compares its small λ with λ = 1, the ordinary ELBO.
     near_one = np.argmin(np.abs(np.log(np.maximum(complexities, 1e-12))))
     text = _per_complexity(complexities[order], drops[order], ".1f")
     holds = drops[near_one] < drops[order[0]]
-    return bool(holds), f"accuracy lost at 90% removed (points): {text}"
+    return bool(holds), f"{score_name(results)} lost at 90% removed (points): {text}"
 
 
 def _snr_vs_magnitude(results, at_90):
-    snr = accuracy(results, "variational").mean(0)[:, at_90].max()
-    magnitude = accuracy(results, "deterministic").mean(0)[:, at_90].max()
+    snr = scores(results, "variational").mean(0)[:, at_90].max()
+    magnitude = scores(results, "deterministic").mean(0)[:, at_90].max()
     return bool(snr > magnitude), (
-        f"best accuracy at 90% removed: variational + SNR {100 * snr:.1f}%, "
-        f"deterministic + magnitude {100 * magnitude:.1f}%"
+        f"best {score_name(results)} at 90% removed: variational + SNR "
+        f"{100 * snr:.1f} points, deterministic + magnitude {100 * magnitude:.1f}"
     )
 
 
 def _approximation(results, at_90, *, name):
     gap = 100 * (
-        accuracy(results, name).mean(0)[:, 0]
-        - accuracy(results, "variational").mean(0)[:, 0]
+        scores(results, name).mean(0)[:, 0]
+        - scores(results, "variational").mean(0)[:, 0]
     )
     text = _per_complexity(results["complexities"], gap, "+.1f")
     return bool(np.abs(gap).max() <= 3.0), (
-        f"unpruned accuracy minus the separate model's (points): {text}"
+        f"unpruned {score_name(results)} minus the separate model's (points): {text}"
     )
 
 
@@ -64,7 +65,7 @@ def _cost(results, at_90, *, name):
 
 def _finetuning(results, at_90, *, name):
     gain = 100 * (
-        accuracy(results, f"{name}_finetuned").mean(0) - accuracy(results, name).mean(0)
+        scores(results, f"{name}_finetuned").mean(0) - scores(results, name).mean(0)
     )
     text = _per_complexity(results["complexities"], gain[:, 0], "+.1f")
     return bool(gain[:, 0].mean() > 0), (
@@ -73,15 +74,16 @@ def _finetuning(results, at_90, *, name):
     )
 
 
-def _claims():
-    """Every ``(claim, methods it needs, check)``, in the report's order."""
+def _claims(score):
+    """Every ``(claim, methods it needs, check)``, in the report's order, for
+    a run scored by ``score``."""
     yield (
         "A larger λ makes the variational model more robust to pruning.",
         ["variational"],
         _robustness,
     )
     yield (
-        "Pruning a variational model by SNR keeps more accuracy than pruning a "
+        f"Pruning a variational model by SNR keeps more {score} than pruning a "
         "deterministic one by magnitude.",
         ["variational", "deterministic"],
         _snr_vs_magnitude,
@@ -90,7 +92,7 @@ def _claims():
         name = f"hyper_{generator}"
         yield (
             f"One {generator} hypernetwork matches the separate model of every λ "
-            "within 3 points of unpruned accuracy (the thesis' own gap).",
+            f"within 3 points of unpruned {score} (the thesis' own gap).",
             [name, "variational"],
             partial(_approximation, name=name),
         )
@@ -123,7 +125,7 @@ def check_conclusions(results):
     """
     at_90 = fraction_index(results, 0.9)
     checks = []
-    for claim, needed, check in _claims():
+    for claim, needed, check in _claims(score_name(results)):
         if at_90 is not None and all(m in results["methods"] for m in needed):
             checks.append((claim, *check(results, at_90)))
         else:

@@ -27,9 +27,17 @@ def label(method):
     return LABELS.get(method, method)
 
 
-def accuracy(results, method):
-    """Test accuracy of ``method`` as (restarts, complexities, fractions)."""
-    return np.asarray(results["methods"][method]["accuracy"])
+SCORE_NAMES = {"accuracy": "accuracy", "r2": "R²"}
+
+
+def score_name(results):
+    """The name of the run's score: accuracy, or R² for a regression."""
+    return SCORE_NAMES[results.get("score", "accuracy")]
+
+
+def scores(results, method):
+    """Test scores of ``method`` as (restarts, complexities, fractions)."""
+    return np.asarray(results["methods"][method][results.get("score", "accuracy")])
 
 
 def _figure(**kwargs):
@@ -50,8 +58,9 @@ def write_pruning_figures(results, out):
         fig = _figure(figsize=(6, 4))
         PruningCurveDisplay(
             fractions=results["fractions"],
-            scores=accuracy(results, method),
+            scores=scores(results, method),
             complexities=results["complexities"],
+            score_name=score_name(results).capitalize(),
             estimator_name=f"{results['dataset']}: {label(method)}",
         ).plot(ax=fig.subplots())
         written.append(_save(fig, Path(out) / f"pruning_{method}.png"))
@@ -59,7 +68,7 @@ def write_pruning_figures(results, out):
 
 
 def write_surfaces(results, out):
-    """Every method's accuracy over λ × fraction, side by side."""
+    """Every method's score over λ × fraction, side by side."""
     methods = list(results["methods"])
     n_columns = min(3, len(methods))
     n_rows = int(np.ceil(len(methods) / n_columns))
@@ -69,13 +78,15 @@ def write_surfaces(results, out):
         ComplexityPathDisplay(
             complexities=results["complexities"],
             fractions=results["fractions"],
-            scores=accuracy(results, method),
+            scores=scores(results, method),
+            score_name=score_name(results).capitalize(),
         ).plot(ax=ax, legend=False)
         ax.set_title(label(method), fontsize="medium")
     for ax in axes.flat[len(methods) :]:
         ax.remove()
     fig.suptitle(
-        f"{results['dataset']}: test accuracy over λ and the fraction pruned; "
+        f"{results['dataset']}: test {score_name(results)} over λ and the "
+        "fraction pruned; "
         "white line: the best λ of each fraction"
     )
     return _save(fig, Path(out) / "complexity_surfaces.png")

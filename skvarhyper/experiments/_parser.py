@@ -76,14 +76,21 @@ def _add_data_options(parser):
         "--dataset",
         default="digits",
         metavar="NAME",
-        help=f"{', '.join(BUNDLED)} (bundled with scikit-learn), a CSV file with a "
-        "header row, or openml:NAME; CSV files and OpenML need pandas "
-        "(default: digits)",
+        help=f"{', '.join(BUNDLED)} (bundled with scikit-learn; diabetes is a "
+        "regression), a CSV file with a header row, or openml:NAME; CSV files and "
+        "OpenML need pandas (default: digits)",
     )
     data.add_argument(
         "--target",
         metavar="COLUMN",
         help="label column of a CSV file (default: the last column)",
+    )
+    data.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help="auto: a regression for a numeric target with fractional values or "
+        "more than 20 distinct ones, else a classification (default: auto)",
     )
 
 

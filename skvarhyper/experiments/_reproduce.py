@@ -1,22 +1,12 @@
 """The thesis' comparison as a library function: numbers in, numbers out."""
 
-import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
-from .._hyper import HyperVariationalClassifier
 from .._validation import check_device
-from .._variational import VariationalMLPClassifier
-from ..nn.pruning import masks_from_scores
-from ..path import DEFAULT_FRACTIONS, pruning_curve
+from ..path import DEFAULT_FRACTIONS
 from ._checks import (
     HYPER_METHODS,
     METHODS,
@@ -25,105 +15,38 @@ from ._checks import (
     check_data,
     check_grids,
     check_positive_int,
+    check_task,
     hyper_complexity_range,
+)
+from ._restart import (
+    MODELS,
+    Outcome,
+    Restart,
+    curves,
+    hyper_complexity,
+    magnitude_pruned_scores,
+    split,
+    timed,
 )
 
 __all__ = ["METHODS", "THESIS_COMPLEXITIES", "reproduce"]
 
 
-def _split(X, y, seed):
-    """60 / 20 / 20 stratified train, validation and test parts, standardised."""
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=seed
-    )
-    X_train, X_valid, y_train, y_valid = train_test_split(
-        X_rest, y_rest, test_size=0.25, stratify=y_rest, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    return (
-        (scaler.transform(X_train), y_train),
-        (scaler.transform(X_valid), y_valid),
-        (scaler.transform(X_test), y_test),
-    )
-
-
-def _curves(model, complexities, fractions, valid, test):
-    kwargs = {"fractions": fractions, "complexities": complexities}
-    return (
-        pruning_curve(model, *valid, **kwargs).scores,
-        pruning_curve(model, *test, **kwargs).scores,
-    )
-
-
-def _magnitude_pruned_scores(mlp, fractions, data):
-    """Accuracy of an MLPClassifier with its smallest weights zeroed."""
-    coefs = [torch.from_numpy(np.abs(c)) for c in mlp.coefs_]
-    original = [c.copy() for c in mlp.coefs_]
-    scores = []
-    try:
-        for fraction in fractions:
-            masks = masks_from_scores(coefs, fraction)
-            mlp.coefs_ = [c * m.numpy() for c, m in zip(original, masks)]
-            scores.append(mlp.score(*data))
-    finally:
-        mlp.coefs_ = original
-    return scores
-
-
-def _hyper_complexity(complexity, low):
-    """λ = 0 is evaluated at the low end of a log-encoded hypernetwork's range."""
-    return max(complexity, low)
-
-
-@dataclass
-class _Restart:
-    """What every method of one restart trains and evaluates on."""
-
-    train: tuple
-    valid: tuple
-    test: tuple
-    complexities: list
-    fractions: list
-    common: dict
-    seed: int
-    prefix: str
-    say: Callable
-
-
-@dataclass
-class _Outcome:
-    """One method's scores of one restart: a row per λ, a column per fraction."""
-
-    validation_accuracy: list = field(default_factory=list)
-    accuracy: list = field(default_factory=list)
-    fit_seconds: float = 0.0
-
-    def add(self, valid_scores, test_scores, seconds):
-        self.validation_accuracy.extend(np.atleast_2d(valid_scores).tolist())
-        self.accuracy.extend(np.atleast_2d(test_scores).tolist())
-        self.fit_seconds += seconds
-
-
-def _timed(fit):
-    start = time.perf_counter()
-    model = fit()
-    return model, time.perf_counter() - start
-
-
 def _run_variational(run):
-    """One VariationalMLPClassifier per λ, pruned by SNR."""
-    outcome = _Outcome()
+    """One variational network per λ, pruned by SNR."""
+    outcome = Outcome()
     for complexity in run.complexities:
-        model, seconds = _timed(
-            lambda c=complexity: VariationalMLPClassifier(
+        model, seconds = timed(
+            lambda c=complexity: MODELS[run.task][0](
                 complexity=c, random_state=run.seed, **run.common
             ).fit(*run.train)
         )
-        scores = _curves(model, None, run.fractions, run.valid, run.test)
+        scores = curves(model, None, run.fractions, run.valid, run.test)
         outcome.add(*scores, seconds)
+        outcome.add_errors(run, [model])
         run.say(
             f"[variational] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
-            f"test accuracy {scores[1][0][0]:.4f}"
+            f"test {run.score_name} {scores[1][0][0]:.4f}"
         )
     return {"variational": outcome}
 
@@ -131,23 +54,24 @@ def _run_variational(run):
 def _run_hypernetwork(run, generator, complexity_range, methods, finetune_epochs):
     """One hypernetwork for all λ, and the fine-tuned model of each λ if asked."""
     name, tuned = f"hyper_{generator}", f"hyper_{generator}_finetuned"
-    hyper, seconds = _timed(
-        lambda: HyperVariationalClassifier(
+    hyper, seconds = timed(
+        lambda: MODELS[run.task][1](
             hypernet=generator,
             complexity_range=complexity_range,
             random_state=run.seed,
             **run.common,
         ).fit(*run.train)
     )
-    grid = [_hyper_complexity(c, complexity_range[0]) for c in run.complexities]
+    grid = [hyper_complexity(c, complexity_range[0]) for c in run.complexities]
     outcomes = {}
     if name in methods:
-        outcomes[name] = _Outcome()
-        scores = _curves(hyper, grid, run.fractions, run.valid, run.test)
+        outcomes[name] = Outcome()
+        scores = curves(hyper, grid, run.fractions, run.valid, run.test)
         outcomes[name].add(*scores, seconds)
+        outcomes[name].add_errors(run, [hyper._model_at(c) for c in grid])
         run.say(
             f"[{name}] {run.prefix} all {len(grid)} λ: {seconds:.1f} s, "
-            f"test accuracy {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"
+            f"test {run.score_name} {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"
         )
     if tuned in methods:
         outcomes[tuned] = _finetune(run, hyper, grid, tuned, finetune_epochs)
@@ -157,7 +81,7 @@ def _run_hypernetwork(run, generator, complexity_range, methods, finetune_epochs
 
 def _finetune(run, hyper, grid, name, epochs):
     """The hypernetwork's model of each λ, trained ``epochs`` more epochs."""
-    outcome = _Outcome()
+    outcome = Outcome()
     for complexity in grid:
 
         def fit(c=complexity):
@@ -165,38 +89,40 @@ def _finetune(run, hyper, grid, name, epochs):
             model.set_params(warm_start=True, max_epochs=epochs)
             return model.fit(*run.train)
 
-        model, seconds = _timed(fit)
-        scores = _curves(model, None, run.fractions, run.valid, run.test)
+        model, seconds = timed(fit)
+        scores = curves(model, None, run.fractions, run.valid, run.test)
         outcome.add(*scores, seconds)
+        outcome.add_errors(run, [model])
         run.say(
             f"[{name}] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
-            f"test accuracy {scores[1][0][0]:.4f}"
+            f"test {run.score_name} {scores[1][0][0]:.4f}"
         )
     return outcome
 
 
 def _run_deterministic(run):
-    """An MLPClassifier with L2 weight λ per λ, pruned by magnitude."""
-    outcome = _Outcome()
+    """A deterministic MLP with L2 weight λ per λ, pruned by magnitude."""
+    outcome = Outcome()
     for complexity in run.complexities:
 
         def fit(c=complexity):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                return MLPClassifier(
-                    run.common["hidden_layer_sizes"],
+                return MODELS[run.task][2](
+                    hidden_layer_sizes=run.common["hidden_layer_sizes"],
                     alpha=c,
                     max_iter=run.common["max_epochs"],
                     random_state=run.seed,
                 ).fit(*run.train)
 
-        mlp, seconds = _timed(fit)
-        valid_scores = _magnitude_pruned_scores(mlp, run.fractions, run.valid)
-        test_scores = _magnitude_pruned_scores(mlp, run.fractions, run.test)
+        mlp, seconds = timed(fit)
+        valid_scores = magnitude_pruned_scores(mlp, run.fractions, run.valid)
+        test_scores = magnitude_pruned_scores(mlp, run.fractions, run.test)
         outcome.add(valid_scores, test_scores, seconds)
+        outcome.add_errors(run, [mlp])
         run.say(
             f"[deterministic] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
-            f"test accuracy {test_scores[0]:.4f}"
+            f"test {run.score_name} {test_scores[0]:.4f}"
         )
     return {"deterministic": outcome}
 
@@ -223,6 +149,7 @@ def reproduce(
     y,
     *,
     dataset="custom",
+    task="auto",
     complexities=THESIS_COMPLEXITIES,
     fractions=DEFAULT_FRACTIONS,
     restarts=3,
@@ -246,16 +173,24 @@ def reproduce(
     ``λ``), their ``*_finetuned`` variants (the generated model of each ``λ``
     trained ``finetune_epochs`` more epochs), and ``deterministic`` (an
     :class:`~sklearn.neural_network.MLPClassifier` with L2 weight ``λ``,
-    pruned by magnitude). The variational models are pruned by SNR.
+    pruned by magnitude). The variational models are pruned by SNR. A
+    regression runs the regressors instead (``VariationalMLPRegressor``,
+    ``HyperVariationalRegressor``, ``MLPRegressor``) on a target standardised
+    on the train part, is split without stratification, is scored by R², and
+    also records every unpruned model's test RMSE and the coverage of its
+    central 90% predictive interval.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
         Features.
     y : array-like of shape (n_samples,)
-        Labels.
+        Labels, or real targets of a regression.
     dataset : str, default="custom"
         Name stored with the results.
+    task : {"auto", "classification", "regression"}, default="auto"
+        ``"auto"`` is a regression for a numeric target with fractional
+        values or more than 20 distinct ones, a classification otherwise.
     complexities : sequence of float, default=(0, 0.01, 0.1, 1, 10, 100)
         The grid of ``λ`` (the thesis' grid). A hypernetwork is trained on
         ``[min positive λ / 10, max λ]`` on a log scale and evaluates ``λ = 0``
@@ -283,10 +218,13 @@ def reproduce(
     Returns
     -------
     results : dict
-        ``dataset``, ``complexities``, ``fractions``, ``settings`` and
-        ``methods``: for each method ``accuracy`` and ``validation_accuracy``
-        as ``[restart][complexity][fraction]``, ``fit_seconds`` per restart
-        (training for the whole ``λ`` grid) and ``pruned_by``.
+        ``dataset``, ``task``, ``score`` (``"accuracy"`` or ``"r2"``),
+        ``complexities``, ``fractions``, ``settings`` and ``methods``: for
+        each method the test and validation scores (``accuracy`` and
+        ``validation_accuracy``, or ``r2`` and ``validation_r2``) as
+        ``[restart][complexity][fraction]``, ``fit_seconds`` per restart
+        (training for the whole ``λ`` grid) and ``pruned_by``; a regression
+        also ``rmse`` and ``coverage90`` as ``[restart][complexity]``.
 
     Raises
     ------
@@ -300,7 +238,8 @@ def reproduce(
     complexities, fractions, methods = check_grids(
         complexities, fractions, methods, seed=seed, restarts=restarts
     )
-    X, y = check_data(X, y)
+    task = check_task(task, y)
+    X, y = check_data(X, y, task)
     check_positive_int(max_epochs, "max_epochs")
     check_positive_int(finetune_epochs, "finetune_epochs")
     check_device(device)
@@ -313,8 +252,9 @@ def reproduce(
     }
     outcomes = {name: [] for name in methods}
     for restart in range(restarts):
-        run = _Restart(
-            *_split(X, y, seed + restart),
+        run = Restart(
+            *split(X, y, seed + restart, task),
+            task=task,
             complexities=complexities,
             fractions=fractions,
             common=common,
@@ -339,26 +279,38 @@ def reproduce(
         ),
         "methods": list(methods),
     }
-    return _results(X, y, dataset, complexities, fractions, settings, outcomes)
+    return _results(X, y, dataset, task, complexities, fractions, settings, outcomes)
 
 
-def _results(X, y, dataset, complexities, fractions, settings, outcomes):
+def _method_results(name, runs, score):
+    result = {
+        score: [o.accuracy for o in runs],
+        f"validation_{score}": [o.validation_accuracy for o in runs],
+        "fit_seconds": [o.fit_seconds for o in runs],
+        "pruned_by": "magnitude" if name == "deterministic" else "snr",
+    }
+    if score == "r2":
+        result["rmse"] = [o.rmse for o in runs]
+        result["coverage90"] = [o.coverage90 for o in runs]
+    return result
+
+
+def _results(X, y, dataset, task, complexities, fractions, settings, outcomes):
     """The JSON-ready dictionary that :func:`reproduce` returns."""
-    return {
+    score = "r2" if task == "regression" else "accuracy"
+    results = {
         "dataset": dataset,
+        "task": task,
+        "score": score,
         "n_samples": int(X.shape[0]),
         "n_features": int(X.shape[1]),
-        "n_classes": len(np.unique(y)),
         "complexities": complexities,
         "fractions": fractions,
         "settings": settings,
         "methods": {
-            name: {
-                "accuracy": [o.accuracy for o in runs],
-                "validation_accuracy": [o.validation_accuracy for o in runs],
-                "fit_seconds": [o.fit_seconds for o in runs],
-                "pruned_by": "magnitude" if name == "deterministic" else "snr",
-            }
-            for name, runs in outcomes.items()
+            name: _method_results(name, runs, score) for name, runs in outcomes.items()
         },
     }
+    if task == "classification":
+        results["n_classes"] = len(np.unique(y))
+    return results

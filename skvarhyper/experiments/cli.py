@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ._checks import check_data, check_grids
+from ._checks import check_data, check_grids, check_task
 from ._parser import build_parser, settings
 from .data import DatasetError, load_dataset
 
@@ -68,7 +68,8 @@ def _prepare(args):
     complexities, fractions, methods = _check_options(args, run_settings)
     data = load_dataset(args.dataset, target=args.target)
     try:
-        X, y = check_data(data.X, data.y)
+        task = check_task(args.task, data.y)
+        X, y = check_data(data.X, data.y, task)
     except ValueError as exc:
         raise DatasetError(f"{data.name}: {exc}") from None
     from .._validation import check_device
@@ -78,6 +79,7 @@ def _prepare(args):
         "X": X,
         "y": y,
         "dataset": data.name,
+        "task": task,
         "complexities": complexities,
         "fractions": fractions,
         "methods": methods,

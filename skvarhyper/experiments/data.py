@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLED = ("digits", "wine", "breast_cancer", "iris")
-"""The data sets that come with scikit-learn, loaded by ``load_<name>``."""
+BUNDLED = ("digits", "wine", "breast_cancer", "iris", "diabetes")
+"""The data sets that come with scikit-learn, loaded by ``load_<name>``;
+diabetes is a regression."""
 
 
 class DatasetError(ValueError):
@@ -22,18 +23,18 @@ def load_dataset(name, *, target=None):
     Parameters
     ----------
     name : str
-        ``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"iris"`` (bundled with
-        scikit-learn), a path to a CSV file with a header row, or
-        ``"openml:NAME"`` (needs internet access). CSV files and OpenML need
-        pandas (``pip install "skvarhyper[experiments]"``); the bundled data
-        sets do not.
+        ``"digits"``, ``"wine"``, ``"breast_cancer"``, ``"iris"``,
+        ``"diabetes"`` (a regression; all bundled with scikit-learn), a path
+        to a CSV file with a header row, or ``"openml:NAME"`` (needs internet
+        access). CSV files and OpenML need pandas (``pip install
+        "skvarhyper[experiments]"``); the bundled data sets do not.
     target : str, default=None
         The label column of a CSV file; None takes the last column.
 
     Returns
     -------
     data : sklearn.utils.Bunch
-        ``X`` (float array), ``y`` (labels) and ``name``.
+        ``X`` (float array), ``y`` (labels or targets) and ``name``.
 
     Raises
     ------

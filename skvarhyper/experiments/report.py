@@ -6,8 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ._conclusions import check_conclusions, fraction_index
-from ._figures import LABELS, write_figures
-from ._figures import accuracy as _accuracy
+from ._figures import LABELS, score_name, scores, write_figures
 
 __all__ = [
     "LABELS",
@@ -20,23 +19,76 @@ __all__ = [
 REPORT_FRACTIONS = (0.0, 0.5, 0.8, 0.9, 0.95)
 
 
-def _cell(values):
+def _cell(values, percent=True):
+    if not percent:
+        return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
     return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f}"
 
 
-def _accuracy_table(results):
+def _score_table(results):
     complexities = results["complexities"]
     columns = [f for f in REPORT_FRACTIONS if fraction_index(results, f) is not None]
     lines = [
         "| method | λ | " + " | ".join(f"{100 * f:g}% removed" for f in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]
+    percent = results.get("score", "accuracy") == "accuracy"
     for method in results["methods"]:
-        accuracy = _accuracy(results, method)
+        values = scores(results, method)
         for i, complexity in enumerate(complexities):
-            cells = [_cell(accuracy[:, i, fraction_index(results, f)]) for f in columns]
+            cells = [
+                _cell(values[:, i, fraction_index(results, f)], percent)
+                for f in columns
+            ]
             lines.append(f"| {method} | {complexity:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _error_table(results):
+    """A regression's test RMSE and 90% interval coverage per method and λ."""
+    lines = [
+        "| method | λ | RMSE | coverage of the 90% interval (%) |",
+        "|---|---|---|---|",
+    ]
+    for method, result in results["methods"].items():
+        rmse = np.asarray(result["rmse"], dtype=float)
+        coverage = np.asarray(result["coverage90"], dtype=float)
+        for i, complexity in enumerate(results["complexities"]):
+            covered = "—" if np.isnan(coverage[:, i]).any() else _cell(coverage[:, i])
+            lines.append(
+                f"| {method} | {complexity:g} | {np.mean(rmse[:, i]):.4g} ± "
+                f"{np.std(rmse[:, i]):.2g} | {covered} |"
+            )
+    return "\n".join(lines)
+
+
+def _data_sentence(results):
+    if results.get("task") == "regression":
+        return (
+            f"{results['n_samples']} samples, {results['n_features']} features, a "
+            "real target (regression, standardised on the train part). Each of "
+            f"{results['settings']['restarts']} restarts splits the data anew into "
+            "train / validation / test (60 / 20 / 20)"
+        )
+    return (
+        f"{results['n_samples']} samples, {results['n_features']} features, "
+        f"{results['n_classes']} classes. Each of {results['settings']['restarts']} "
+        "restarts splits the data anew into train / validation / test (60 / 20 / "
+        "20, stratified)"
+    )
+
+
+def _scores_section(results):
+    if results.get("score", "accuracy") == "accuracy":
+        return (
+            f"## Test accuracy (%, mean ± std over restarts)\n\n{_score_table(results)}"
+        )
+    return (
+        f"## Test R² (mean ± std over restarts)\n\n{_score_table(results)}\n\n"
+        "## Test RMSE and interval coverage of the unpruned models\n\n"
+        "RMSE in the target's units; the deterministic MLP has no predictive "
+        f"interval.\n\n{_error_table(results)}"
+    )
 
 
 def _cost_table(results):
@@ -70,18 +122,14 @@ def render_report(results):
     )
     return f"""# Reproducing the thesis on `{results["dataset"]}`
 
-{results["n_samples"]} samples, {results["n_features"]} features, \
-{results["n_classes"]} classes. Each of {settings["restarts"]} restarts splits the \
-data anew into train / validation / test (60 / 20 / 20, stratified), trains every \
-method on the train part for {settings["max_epochs"]} epochs \
-(hidden layers {tuple(settings["hidden"])}; fine-tuning \
-{settings["finetune_epochs"]} more epochs), and reports accuracy on the test part. \
+{_data_sentence(results)}, trains every method on the train part for \
+{settings["max_epochs"]} epochs (hidden layers {tuple(settings["hidden"])}; \
+fine-tuning {settings["finetune_epochs"]} more epochs), and reports \
+{score_name(results)} on the test part. \
 {_hypernetwork_sentence(settings)}Variational models are pruned by signal-to-noise \
 ratio, the deterministic MLP by magnitude.
 
-## Test accuracy (%, mean ± std over restarts)
-
-{_accuracy_table(results)}
+{_scores_section(results)}
 
 ## Compute cost
 

@@ -1,6 +1,7 @@
 """Helpers shared by the Displays: score arrays, axis labels and cell edges."""
 
 import numpy as np
+from sklearn.base import is_regressor
 
 
 def as_runs(scores, n_rows, n_columns, name):
@@ -34,7 +35,10 @@ def check_complexities(complexities):
 
 
 def percent_axis(scores, score_name):
-    """Scores in [0, 1] are drawn as percentages."""
+    """Scores in [0, 1] are drawn as percentages, but R² (which is no share
+    of anything and can be negative)."""
+    if score_name in ("R²", "r2"):
+        return 1.0, score_name
     if np.nanmin(scores) >= 0 and np.nanmax(scores) <= 1:
         return 100.0, f"{score_name} (%)"
     return 1.0, score_name
@@ -44,15 +48,16 @@ def complexity_label(value):
     return f"λ = {value:g}"
 
 
-def scoring_name(scoring):
+def scoring_name(scoring, estimator=None):
     """A readable name of ``scoring`` for an axis label.
 
-    "Accuracy" for None, the string itself for a scorer's name, the metric's
-    name for a scorer made by ``make_scorer`` (``neg_`` in front when it is
-    negated), a function's name, and "score" for anything else.
+    For None the estimator's own score: "R²" for a regressor, "Accuracy"
+    otherwise; the string itself for a scorer's name, the metric's name for a
+    scorer made by ``make_scorer`` (``neg_`` in front when it is negated), a
+    function's name, and "score" for anything else.
     """
     if scoring is None:
-        return "Accuracy"
+        return "R²" if is_regressor(estimator) else "Accuracy"
     if isinstance(scoring, str):
         return scoring
     metric = getattr(scoring, "_score_func", None)

@@ -122,18 +122,20 @@ class ComplexityPathDisplay:
 
         Parameters
         ----------
-        estimator : HyperVariationalClassifier or Pipeline
+        estimator : HyperVariationalClassifier, HyperVariationalRegressor or \
+                Pipeline
             A fitted hypernetwork, or a fitted Pipeline ending in one.
         X : array-like of shape (n_samples, n_features)
             Evaluation data.
-        y : array-like of shape (n_samples,)
-            True labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels or target values.
         complexities : array-like of float, default=None
             Values of ``λ``; None spreads 20 over ``complexity_range``.
         fractions : array-like of float, default=None
             Pruned fractions; as in :func:`~skvarhyper.pruning_curve`.
         scoring : str or callable, default=None
-            A scikit-learn scorer; None uses accuracy. The colour bar is
+            A scikit-learn scorer; None uses the estimator's ``score``
+            (accuracy, or R² for a regressor). The colour bar is
             labelled with its name, or its metric's name for a callable.
         evidence : bool, default=True
             Also compute and draw the evidence panel.
@@ -166,7 +168,7 @@ class ComplexityPathDisplay:
             complexities=curve.complexities,
             fractions=curve.fractions,
             scores=curve.scores,
-            score_name=scoring_name(scoring),
+            score_name=scoring_name(scoring, estimator),
             estimator_name=name or type(estimator).__name__,
             **terms,
         )
@@ -242,15 +244,19 @@ class ComplexityPathDisplay:
     def _plot_evidence(self, ax):
         """Draw the evidence terms against ``λ`` on ``ax`` and return it."""
         # All three terms are drawn as positive numbers of nats on one log axis:
-        # the negated log-likelihood and ELBO, and the KL divergence.
+        # the negated log-likelihood and ELBO, and the KL divergence. A
+        # regressor's log-density can be positive (targets in small units):
+        # then the axis is symmetric-log.
         styles = {
             "log_likelihood": ("−expected log-likelihood", -1, "-", "o", "black"),
             "kl": ("KL(q ‖ p)", 1, ":", "^", "tab:red"),
             "elbo": ("−ELBO$_λ$ = −log-lik. + λ·KL", -1, "--", "s", "tab:blue"),
         }
         xlabel = set_complexity_scale(ax, self.complexities)
+        drawn = []
         for key, (label, sign, linestyle, marker, color) in styles.items():
             if self.evidence[key] is not None:
+                drawn.append(sign * np.asarray(self.evidence[key]))
                 ax.plot(
                     self.complexities,
                     sign * self.evidence[key],
@@ -259,9 +265,17 @@ class ComplexityPathDisplay:
                     color=color,
                     label=label,
                 )
-        ax.set_yscale("log")
+        values = np.concatenate(drawn) if drawn else np.ones(1)
+        if np.all(values > 0):
+            ax.set_yscale("log")
+            scale = "log scale"
+        else:
+            nonzero = np.abs(values[values != 0])
+            threshold = float(nonzero.min()) if nonzero.size else 1.0
+            ax.set_yscale("symlog", linthresh=threshold)
+            scale = f"log scale, linear below {threshold:.3g}"
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("nats, summed over samples (log scale)")
+        ax.set_ylabel(f"nats, summed over samples ({scale})")
         ax.grid(alpha=0.3, which="both")
         ax.legend(
             loc="lower center",

@@ -92,17 +92,18 @@ class PruningCurveDisplay:
 
         Parameters
         ----------
-        estimator : VariationalMLPClassifier, HyperVariationalClassifier or \
-                Pipeline
-            A fitted classifier, or a fitted Pipeline ending in one.
+        estimator : variational estimator or Pipeline
+            A fitted classifier or regressor of this package, or a fitted
+            Pipeline ending in one.
         X : array-like of shape (n_samples, n_features)
             Evaluation data.
-        y : array-like of shape (n_samples,)
-            True labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels or target values.
         fractions, complexities, scoring
             As in :func:`~skvarhyper.pruning_curve`.
         score_name : str, default=None
-            Name of the score; None is "Accuracy" for the default scoring,
+            Name of the score; None is "Accuracy" (a classifier's) or "R²" (a
+            regressor's) for the default scoring,
             the name of a string scoring, and the metric's (or function's)
             name of a callable one.
         name : str, default=None
@@ -130,7 +131,7 @@ class PruningCurveDisplay:
             fractions=curve.fractions,
             scores=curve.scores,
             complexities=curve.complexities,
-            score_name=score_name or scoring_name(scoring),
+            score_name=score_name or scoring_name(scoring, estimator),
             estimator_name=name or type(estimator).__name__,
         )
         return display.plot(ax=ax, **kwargs)
