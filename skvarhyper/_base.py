@@ -131,6 +131,10 @@ class BaseVariationalEstimator(
     def _n_outputs(self):
         """Units of the network's output layer."""
 
+    def _remember_training_rows(self, X):
+        """Keep what predictions need to know of the training inputs ``X``
+        (a float32 tensor): nothing, unless the task says otherwise."""
+
     def _stratify(self, targets):
         """What the validation split of early stopping is stratified by."""
         return None
@@ -220,6 +224,7 @@ class BaseVariationalEstimator(
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(codes), epochs=epochs)
         drop_unfinished_epoch(net.history)
+        self._remember_training_rows(X)
         self._commit(net, first=not continuing, mask_key=mask_key)
         if getattr(net, "interrupted_", False):
             raise FitInterrupted

@@ -15,6 +15,11 @@ from ._state import transaction
 
 # Degree of a hypernetwork's log-noise in the encoded λ.
 NOISE_DEGREE = 2
+# Training rows kept to measure the posterior's output spread on them.
+N_REFERENCE_ROWS = 1000
+# The noise variance net of that spread is kept at least this share of the
+# learned one.
+NOISE_FLOOR = 0.05
 # The noise's learning rate, in multiples of ``lr``: Adam moves a parameter by
 # about ``lr`` per step, and the log-noise has to travel from 0 (the targets'
 # own spread) to log(RMSE / std(y)), -2 for R² = 0.98, within the first epochs
@@ -120,6 +125,10 @@ class BaseVariationalRegressor(
         with transaction(self):
             return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
+    def _remember_training_rows(self, X):
+        rows = np.linspace(0, len(X) - 1, min(len(X), N_REFERENCE_ROWS))
+        self._reference_rows_ = X[np.unique(rows.astype(np.int64))].numpy()
+
     # --- the likelihood of the selected model -----------------------------------
 
     def _likelihood(self, complexity=None):
@@ -138,13 +147,46 @@ class BaseVariationalRegressor(
         nll = self._likelihood()(outputs, targets.double()).sum()
         return -float(nll) - len(targets) * float(np.log(self._target_scale_).sum())
 
+    def _learned_noise_variance(self):
+        """``σ²`` of the selected model's likelihood, per output
+        (standardised units)."""
+        log_std = self._likelihood().log_std().detach().cpu().double().numpy()
+        return np.exp(2.0 * log_std)
+
+    def _noise_variance(self):
+        """The noise variance of the predictive distribution (standardised
+        units): the learned ``σ²`` less the posterior's mean output variance
+        on the training rows, which the evidence's ``σ²`` already contains
+        (its optimum is the training rows' expected squared error under the
+        posterior), floored at ``NOISE_FLOOR σ²``. Cached until the network,
+        its masks or the selected model change."""
+        cache = self.__dict__.setdefault("_exported_", {})
+        key = ("noise", float(self.net_.complexity))
+        if key not in cache:
+            learned = self._learned_noise_variance()
+            rows = getattr(self, "_reference_rows_", None)
+            if rows is None:
+                cache[key] = learned
+            else:
+                module = self._selected_module()
+                with torch.inference_mode():
+                    spread = np.concatenate(
+                        [
+                            module.predictive_moments(batch)[1].double().cpu().numpy()
+                            for batch in self._batches(rows)
+                        ]
+                    ).mean(0)
+                cache[key] = np.maximum(learned - spread, NOISE_FLOOR * learned)
+        return cache[key]
+
     @property
     def noise_std_(self):
-        """Standard deviation of the learned noise, per output, in the units
-        of ``y`` (of the selected model, for a hypernetwork)."""
+        """Standard deviation of the noise, per output, in the units of ``y``
+        (of the selected model, for a hypernetwork): the learned ``σ`` net of
+        the posterior's spread on the training rows, which the predictive
+        standard deviation adds back point by point (see :meth:`predict`)."""
         self._check_fitted()
-        log_std = self._likelihood().log_std().detach().cpu().double().numpy()
-        return np.exp(log_std) * self._target_scale_
+        return np.sqrt(self._noise_variance()) * self._target_scale_
 
     # --- prediction ---------------------------------------------------------------
 
@@ -182,13 +224,15 @@ class BaseVariationalRegressor(
     def predict(self, X, return_std=False):
         """Mean and, optionally, standard deviation of the predictive distribution.
 
-        The predictive distribution of ``y`` combines the learned noise with
-        the posterior's spread over the network's output: with
-        ``n_mc_samples=0`` the output's mean and variance come from one pass
-        that propagates the posterior's moments (``predictive="moments"``) or
-        from the posterior means alone (``predictive="mean"``, whose standard
-        deviation is the noise's); otherwise from ``n_mc_samples`` posterior
-        draws. As in ``BayesianRidge`` and ``GaussianProcessRegressor``.
+        The predictive variance of ``y`` is the noise's (``noise_std_**2``)
+        plus the posterior's spread over the network's output at each row:
+        with ``n_mc_samples=0`` the output's mean and variance come from one
+        pass that propagates the posterior's moments
+        (``predictive="moments"``); otherwise from ``n_mc_samples`` posterior
+        draws. With ``predictive="mean"`` the mean is the posterior-mean
+        network's and the standard deviation the learned ``σ``, which
+        contains the posterior's spread averaged over the training rows. As
+        in ``BayesianRidge`` and ``GaussianProcessRegressor``.
 
         Parameters
         ----------
@@ -212,8 +256,9 @@ class BaseVariationalRegressor(
             mean = mean[:, 0]
         if not return_std:
             return mean
-        noise = np.exp(2.0 * self._likelihood().log_std().detach().cpu().numpy())
-        std = np.sqrt(variance + noise.astype(np.float64)) * self._target_scale_
+        sampled = self.n_mc_samples > 0 or self._predictive() == "moments"
+        noise = self._noise_variance() if sampled else self._learned_noise_variance()
+        std = np.sqrt(variance + noise) * self._target_scale_
         return mean, std[:, 0] if self._target_ndim_ == 1 else std
 
     def __sklearn_tags__(self):

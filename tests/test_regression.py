@@ -17,8 +17,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skvarhyper import (
+    ComplexityPathDisplay,
     HyperVariationalRegressor,
     HyperVariationalRegressorCV,
+    PruningCurveDisplay,
     VariationalMLPRegressor,
     complexity_path,
     pruning_curve,
@@ -72,8 +74,8 @@ def test_predictive_std_adds_the_posterior_spread_to_the_noise(
     model = pickle.loads(pickle.dumps(fitted)).set_params(predictive=predictive)
     _, std = model.predict(X, return_std=True)
     assert std.shape == (len(X),)
-    if predictive == "mean":
-        np.testing.assert_allclose(std, model.noise_std_[0], rtol=1e-6)
+    if predictive == "mean":  # the learned σ, spread on the training rows included
+        assert np.ptp(std) == 0 and std[0] > model.noise_std_[0]
     else:
         assert np.all(std > model.noise_std_[0])
 
@@ -86,6 +88,16 @@ def test_sampled_predictions_agree_with_the_moments(fitted, data):
     mc_mean, mc_std = model.predict(X, return_std=True)
     np.testing.assert_allclose(mc_mean, mean, atol=0.2 * fitted.noise_std_[0])
     np.testing.assert_allclose(mc_std, std, rtol=0.1)
+
+
+def test_the_noise_excludes_the_posterior_spread_on_the_training_rows(fitted, data):
+    X, _ = data
+    model = pickle.loads(pickle.dumps(fitted))
+    _, std = model.predict(X, return_std=True)
+    _, learned = model.set_params(predictive="mean").predict(X, return_std=True)
+    # On the training rows the predictive variance averages to the learned σ².
+    np.testing.assert_allclose(np.mean(std**2), learned[0] ** 2, rtol=1e-3)
+    assert model.noise_std_[0] < learned[0]
 
 
 def test_intervals_cover_held_out_targets(data):
@@ -113,7 +125,8 @@ def test_evidence_is_the_density_of_y_in_its_own_units(fitted, data):
     X, y = data
     model = pickle.loads(pickle.dumps(fitted)).set_params(predictive="mean")
     terms = model.evidence(X, y, n_mc_samples=0)
-    expected = norm.logpdf(y, model.predict(X), model.noise_std_[0]).sum()
+    _, learned_std = model.predict(X, return_std=True)
+    expected = norm.logpdf(y, model.predict(X), learned_std).sum()
     assert terms["log_likelihood"] == pytest.approx(expected, rel=1e-5)
     assert terms["elbo"] == pytest.approx(
         terms["log_likelihood"] - model.complexity_ * terms["kl"]
@@ -302,3 +315,16 @@ def test_gaussian_likelihood_of_a_complexity_is_its_polynomial():
     np.testing.assert_allclose(
         likelihood.log_std(t)[:, 0].detach().numpy(), [0.1, 0.6], rtol=1e-6
     )
+
+
+def test_displays_label_a_regressor_by_r2(fitted, data):
+    X, y = data
+    display = PruningCurveDisplay.from_estimator(fitted, X, y, fractions=[0, 0.5])
+    assert display.ax_.get_ylabel() == "R²"
+    small_units = HyperVariationalRegressor(**FAST).fit(X, y / 1000.0)
+    surface = ComplexityPathDisplay.from_estimator(
+        small_units, X, y / 1000.0, complexities=[0.01, 1.0], fractions=[0, 0.5]
+    )
+    # Targets in small units have a positive log-density: a symmetric-log axis.
+    assert surface.evidence_ax_.get_yscale() == "symlog"
+    assert surface.score_name == "R²"
