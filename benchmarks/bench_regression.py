@@ -26,18 +26,17 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import table_pipeline
 from _regression_data import TABLES, load_table
 from scipy.stats import norm
-from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import BayesianRidge, Ridge
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from skvarhyper import (
     HyperVariationalRegressor,
@@ -79,25 +78,6 @@ METRICS = {  # name: (higher is better, format)
 LEVELS = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
 
 
-def pipeline(X, categorical, model):
-    numeric = [column for column in X.columns if column not in categorical]
-    columns = ColumnTransformer(
-        [
-            (
-                "numeric",
-                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-                numeric,
-            ),
-            (
-                "categorical",
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                categorical,
-            ),
-        ]
-    )
-    return make_pipeline(columns, model)
-
-
 def score_fold(name, model, X, y, train, test):
     start = time.perf_counter()
     model.fit(X.iloc[train], y[train])
@@ -131,7 +111,7 @@ def run_table(name, models, n_folds, gp_max_rows):
             continue
         scores, oof_mean, oof_std = [], np.zeros(len(y)), np.full(len(y), np.nan)
         for train, test in folds:
-            model = pipeline(X, categorical, MODELS[model_name]())
+            model = table_pipeline(X, categorical, MODELS[model_name]())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mean, std, fold = score_fold(model_name, model, X, y, train, test)
@@ -153,21 +133,12 @@ def run_table(name, models, n_folds, gp_max_rows):
     return results
 
 
-def fold_means(results):
+def over_folds(results, statistic):
+    """``statistic`` (``np.mean``, ``np.std``) of every metric over the folds,
+    per table and model."""
     return {
         t: {
-            m: {k: float(np.mean([f[k] for f in r["folds"]])) for k in METRICS}
-            for m, r in res.items()
-            if m != "y"
-        }
-        for t, res in results.items()
-    }
-
-
-def fold_stds(results):
-    return {
-        t: {
-            m: {k: float(np.std([f[k] for f in r["folds"]])) for k in METRICS}
+            m: {k: float(statistic([f[k] for f in r["folds"]])) for k in METRICS}
             for m, r in res.items()
             if m != "y"
         }
@@ -196,7 +167,7 @@ def average_ranks(mean, metric, models):
 
 
 def markdown(results, models):
-    mean, std = fold_means(results), fold_stds(results)
+    mean, std = over_folds(results, np.mean), over_folds(results, np.std)
     lines = []
     for metric, (higher, fmt) in METRICS.items():
         shown = [
@@ -296,21 +267,23 @@ def calibration_figure(results, models, path):
         squeeze=False,
     )
     z = norm.ppf(0.5 + LEVELS / 2)
+    shown = [m for m in models if m in WITH_STD]
+    colours = {m: f"C{i}" for i, m in enumerate(shown)}
     for ax, t in zip(axes[0], tables):
         y = np.asarray(results[t]["y"])
         ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--")
-        for m in [m for m in models if m in WITH_STD and m in results[t]]:
+        for m in [m for m in shown if m in results[t]]:
             mean = np.asarray(results[t][m]["mean"])
             std = np.asarray(results[t][m]["std"])
             inside = np.abs(y - mean)[:, None] <= z[None, :] * std[:, None]
-            ax.plot(LEVELS, inside.mean(0), marker="o", ms=3, label=m)
+            ax.plot(LEVELS, inside.mean(0), marker="o", ms=3, color=colours[m], label=m)
         ax.set_title(t)
         ax.set_xlabel("nominal coverage")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
     axes[0][0].set_ylabel("observed coverage")
-    axes[0][-1].legend(loc="lower right", fontsize=8)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside right center")
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

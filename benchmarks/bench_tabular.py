@@ -23,16 +23,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import table_pipeline
 from _tabular_data import TABLES, load_table
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skvarhyper import HyperVariationalClassifierCV, VariationalMLPClassifier
 
@@ -73,25 +70,6 @@ def expected_calibration_error(y_codes, proba, n_bins=15):
     return float(error)
 
 
-def pipeline(X, categorical, model):
-    numeric = [column for column in X.columns if column not in categorical]
-    columns = ColumnTransformer(
-        [
-            (
-                "numeric",
-                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-                numeric,
-            ),
-            (
-                "categorical",
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                categorical,
-            ),
-        ]
-    )
-    return make_pipeline(columns, model)
-
-
 def score_fold(model, X, y, classes, train, test):
     start = time.perf_counter()
     model.fit(X.iloc[train], y[train])
@@ -116,7 +94,7 @@ def run_table(name, models, n_folds):
     for model_name in models:
         scores, oof = [], np.zeros((len(y), len(classes)))
         for train, test in folds:
-            model = pipeline(X, categorical, MODELS[model_name]())
+            model = table_pipeline(X, categorical, MODELS[model_name]())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 proba, fold_scores = score_fold(model, X, y, classes, train, test)
