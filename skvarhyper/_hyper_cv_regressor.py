@@ -2,18 +2,19 @@
 chosen by CV."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator
 
 from ._hyper_regressor import HyperVariationalRegressor
 from ._hyper_search import HypernetworkSearchMixin, search_constraints
 from ._mlp_attributes import RefittedAttributesMixin, RefittedRegressorMixin
+from ._regressor import RegressorScoreMixin
 
 
 class HyperVariationalRegressorCV(
     HypernetworkSearchMixin,
     RefittedRegressorMixin,
     RefittedAttributesMixin,
-    RegressorMixin,
+    RegressorScoreMixin,
     BaseEstimator,
 ):
     """Hypernetwork with the complexity and the pruned fraction chosen by CV.

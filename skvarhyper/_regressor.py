@@ -27,6 +27,33 @@ NOISE_FLOOR = 0.05
 NOISE_LR_FACTOR = 10
 
 
+class RegressorScoreMixin(RegressorMixin):
+    """scikit-learn's ``RegressorMixin`` with ``score`` documented here."""
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of the predictive means on ``(X, y)``.
+
+        One minus the residual sum of squares over the total sum of squares,
+        as :func:`sklearn.metrics.r2_score` computes it (averaged uniformly
+        over the outputs); 1 is perfect, 0 is the mean's score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X)`` against ``y``.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
+
 class RegressorTargetsMixin:
     """Learns the targets' shape, mean and scale on the first fit and
     standardises ``y`` with them, so that the network, its prior and the
@@ -80,7 +107,7 @@ class RegressorTargetsMixin:
 class BaseVariationalRegressor(
     RegressorTargetsMixin,
     RegressorAttributesMixin,
-    RegressorMixin,
+    RegressorScoreMixin,
     BaseVariationalEstimator,
 ):
     """Base of the regressors; not meant to be used directly."""
