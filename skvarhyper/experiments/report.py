@@ -66,7 +66,8 @@ def _data_sentence(results):
     if results.get("task") == "regression":
         return (
             f"{results['n_samples']} samples, {results['n_features']} features, a "
-            "real target (regression, standardised on the train part). Each of "
+            "real target (regression, standardised on the train part; differences "
+            "of R² below are in points, hundredths of R²). Each of "
             f"{results['settings']['restarts']} restarts splits the data anew into "
             "train / validation / test (60 / 20 / 20)"
         )
