@@ -123,17 +123,20 @@ class BaseVariationalEstimator(
         the module and of the net."""
 
     @abstractmethod
-    def _fit_targets(self, y, classes=None, *, first):
+    def _fit_targets(self, y, classes=None, *, first, weights=None):
         """``y`` encoded as the net trains on it; on the first fit the task
-        learns what encoding needs (the classes, the targets' scale)."""
+        learns what encoding needs (the classes, the targets' scale, under
+        the rows' ``weights``)."""
 
     @abstractmethod
     def _n_outputs(self):
         """Units of the network's output layer."""
 
-    def _remember_training_rows(self, X):
+    def _remember_training_rows(self, X, weights, *, incremental):
         """Keep what predictions need to know of the training inputs ``X``
-        (a float32 tensor): nothing, unless the task says otherwise."""
+        (a float32 tensor) of weights ``weights``, adding to what earlier
+        calls kept when ``incremental``: nothing, unless the task says
+        otherwise."""
 
     def _stratify(self, targets):
         """What the validation split of early stopping is stratified by."""
@@ -199,9 +202,9 @@ class BaseVariationalEstimator(
         if continuing:
             self._check_architecture()
         X, y = self._validate_X(X, y, reset=not continuing)
-        codes = self._fit_targets(y, classes, first=not continuing)
         class_weight = getattr(self, "class_weight", None)
         weights = row_weights(sample_weight, class_weight, y, X)
+        codes = self._fit_targets(y, classes, first=not continuing, weights=weights)
         if not continuing:
             self._rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
@@ -224,7 +227,7 @@ class BaseVariationalEstimator(
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(codes), epochs=epochs)
         drop_unfinished_epoch(net.history)
-        self._remember_training_rows(X)
+        self._remember_training_rows(X, weights, incremental=incremental)
         self._commit(net, first=not continuing, mask_key=mask_key)
         if getattr(net, "interrupted_", False):
             raise FitInterrupted

@@ -211,7 +211,8 @@ class HyperVariationalRegressorCV(
 
     @property
     def noise_std_(self):
-        """The refitted model's learned noise at the selected point."""
+        """The refitted model's noise at the selected point (see
+        :attr:`HyperVariationalRegressor.noise_std_`)."""
         return self._fitted_estimator().noise_std_
 
     def __sklearn_tags__(self):

@@ -157,8 +157,10 @@ class HyperVariationalRegressor(HypernetworkMixin, BaseVariationalRegressor):
     n_outputs_ : int
         Number of targets.
     noise_std_ : ndarray of shape (n_outputs,)
-        The learned noise of each output at ``complexity``, in the units of
-        ``y``.
+        The noise of each output (for a hypernetwork, of the model of
+        ``complexity``), in the units of ``y``: the learned ``σ`` net of the
+        posterior's output spread on the training rows, which the predictive
+        standard deviation adds back row by row (see :meth:`predict`).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

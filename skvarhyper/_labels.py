@@ -12,11 +12,12 @@ class ClassifierTargetsMixin:
     ``ValueError`` that names it, never a wrong code.
     """
 
-    def _fit_targets(self, y, classes=None, *, first):
+    def _fit_targets(self, y, classes=None, *, first, weights=None):
         """Codes of ``y``; on the first fit also learn ``classes_``.
 
         ``classes`` is ``partial_fit``'s: every label that will ever appear.
-        After the first call it must be None or the same classes.
+        After the first call it must be None or the same classes. The rows'
+        ``weights`` do not change the codes.
         """
         check_classification_targets(y)
         if first:

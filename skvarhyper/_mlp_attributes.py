@@ -195,8 +195,11 @@ class RegressorAttributesMixin:
         """The posterior-mean network as a fitted ``MLPRegressor``.
 
         Its ``predict`` equals this model's with ``predictive="mean"`` (to
-        float32 rounding), pruning included; it needs neither PyTorch nor
-        this package and converts to ONNX with ``skl2onnx``.
+        float32 rounding), pruning included, but for its shape: like every
+        ``MLPRegressor`` it returns ``(n_samples,)`` for one output, also
+        where this model was fitted on a one-column 2-D ``y``. It needs
+        neither PyTorch nor this package and converts to ONNX with
+        ``skl2onnx``.
 
         Parameters
         ----------

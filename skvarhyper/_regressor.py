@@ -12,6 +12,7 @@ from ._regression_training import (
     VariationalRegressionNet,
 )
 from ._state import transaction
+from ._weights import repeated_rows
 
 # Degree of a hypernetwork's log-noise in the encoded λ.
 NOISE_DEGREE = 2
@@ -54,6 +55,26 @@ class RegressorScoreMixin(RegressorMixin):
         return super().score(X, y, sample_weight=sample_weight)
 
 
+def _weighted_moments(columns, weights):
+    """Mean and standard deviation of every column under the rows' weights:
+    those of the repeated rows for integer weights (so that the fit equals
+    the fit on them), weighted averages otherwise."""
+    rows = repeated_rows(weights)
+    if rows is not None:
+        columns, weights = columns[rows.numpy()], None
+    with np.errstate(over="ignore", invalid="ignore"):
+        if weights is None:
+            mean, scale = columns.mean(axis=0), columns.std(axis=0)
+        else:
+            mean = np.average(columns, axis=0, weights=weights)
+            scale = np.sqrt(np.average((columns - mean) ** 2, axis=0, weights=weights))
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        raise ValueError(
+            "y holds values too large for float32 once standardised; rescale y."
+        )
+    return mean, scale
+
+
 class RegressorTargetsMixin:
     """Learns the targets' shape, mean and scale on the first fit and
     standardises ``y`` with them, so that the network, its prior and the
@@ -61,16 +82,11 @@ class RegressorTargetsMixin:
 
     _y_validation = {"multi_output": True, "y_numeric": True}
 
-    def _fit_targets(self, y, classes=None, *, first):
+    def _fit_targets(self, y, classes=None, *, first, weights=None):
         y = np.asarray(y, dtype=np.float64)
         columns = y.reshape(len(y), -1)
         if first:
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean, scale = columns.mean(axis=0), columns.std(axis=0)
-            if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-                raise ValueError(
-                    "y holds values too large for float32 once standardised; rescale y."
-                )
+            mean, scale = _weighted_moments(columns, weights)
             self._target_ndim_ = y.ndim
             self.n_outputs_ = columns.shape[1]
             self._target_mean_ = mean
@@ -152,9 +168,21 @@ class BaseVariationalRegressor(
         with transaction(self):
             return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
-    def _remember_training_rows(self, X):
-        rows = np.linspace(0, len(X) - 1, min(len(X), N_REFERENCE_ROWS))
-        self._reference_rows_ = X[np.unique(rows.astype(np.int64))].numpy()
+    def _remember_training_rows(self, X, weights, *, incremental):
+        """Keep up to ``N_REFERENCE_ROWS`` training rows, evenly spaced, to
+        measure the posterior's output spread on: the repeated rows of
+        integer weights, the rows of positive weight otherwise, and for
+        ``partial_fit`` those of every call."""
+        rows = repeated_rows(weights)
+        if rows is not None:
+            X = X[rows]
+        elif weights is not None:
+            X = X[torch.from_numpy(weights > 0)]
+        X = X.numpy()
+        if incremental and hasattr(self, "_reference_rows_"):
+            X = np.concatenate([self._reference_rows_, X])
+        keep = np.linspace(0, len(X) - 1, min(len(X), N_REFERENCE_ROWS))
+        self._reference_rows_ = X[np.unique(keep.astype(np.int64))]
 
     # --- the likelihood of the selected model -----------------------------------
 
@@ -171,7 +199,9 @@ class BaseVariationalRegressor(
     def _log_likelihood(self, outputs, targets):
         """Summed log-density of standardised ``targets``, in the units of
         ``y``."""
-        nll = self._likelihood()(outputs, targets.double()).sum()
+        likelihood = self._likelihood()
+        device = likelihood.log_std_coef.device  # outputs come on the CPU
+        nll = likelihood(outputs.to(device), targets.to(device, torch.float64)).sum()
         return -float(nll) - len(targets) * float(np.log(self._target_scale_).sum())
 
     def _learned_noise_variance(self):

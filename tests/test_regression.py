@@ -164,17 +164,34 @@ def test_partial_fit_keeps_the_target_scale_of_the_first_call(data):
         model.partial_fit(X, np.column_stack([y, y]))
 
 
-def test_sample_weight_zero_drops_rows(data):
+@pytest.mark.parametrize("cls", [VariationalMLPRegressor, HyperVariationalRegressor])
+def test_integer_weights_fit_as_the_repeated_rows_bit_for_bit(data, cls):
     X, y = data
-    weights = np.ones(len(y))
-    weights[:50] = 0
-    weighted = VariationalMLPRegressor(**FAST).fit(X, y, sample_weight=weights)
-    dropped = VariationalMLPRegressor(**FAST).fit(X[50:], y[50:])
-    # The targets' scale comes from all rows given; the weighted fit trains on
-    # the same rows, so its predictions are close, not equal.
-    np.testing.assert_allclose(
-        weighted.predict(X), dropped.predict(X), atol=0.3 * np.std(y)
-    )
+    weights = np.random.default_rng(0).integers(0, 3, len(y))
+    weighted = cls(**FAST).fit(X, y, sample_weight=weights)
+    repeated = cls(**FAST).fit(np.repeat(X, weights, 0), np.repeat(y, weights))
+    for a, b in zip(
+        weighted.predict(X, return_std=True), repeated.predict(X, return_std=True)
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float_weights_standardise_the_targets_by_their_weights(data):
+    X, y = data
+    weights = np.where(np.arange(len(y)) < 100, 0.0, 0.5)
+    model = VariationalMLPRegressor(**{**FAST, "max_epochs": 1}).fit(X, y, weights)
+    np.testing.assert_allclose(model._target_mean_, [y[100:].mean()])
+    np.testing.assert_allclose(model._target_scale_, [y[100:].std()])
+    assert len(model._reference_rows_) == len(y) - 100
+
+
+def test_partial_fit_keeps_training_rows_of_every_call(data):
+    X, y = data
+    model = VariationalMLPRegressor(**FAST)
+    for start in range(0, 300, 50):
+        model.partial_fit(X[start : start + 50], y[start : start + 50])
+    assert len(model._reference_rows_) == 300
+    np.testing.assert_array_equal(model._reference_rows_, X.astype(np.float32))
 
 
 def test_early_stopping_records_validation_r2(data):

@@ -214,6 +214,20 @@ def test_cuda_end_to_end(data, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(X), proba, rtol=1e-5)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_regressor_end_to_end(data):
+    from skvarhyper import HyperVariationalRegressor
+
+    X, y = data
+    target = X[:, 0] + 0.1 * y
+    reg = HyperVariationalRegressor(**FAST, device="cuda").fit(X, target)
+    mean, std = reg.predict(X, return_std=True)
+    assert np.isfinite(reg.evidence(X, target)["elbo"])
+    exported_mean, exported_std = reg.to_variational().predict(X, return_std=True)
+    np.testing.assert_allclose(exported_mean, mean, rtol=1e-5)
+    np.testing.assert_allclose(exported_std, std, rtol=1e-5)
+
+
 def test_grid_search_in_two_processes_is_bit_identical_to_sequential(data):
     X, y = data
     grid = {"complexity": [0.1, 1.0]}

@@ -70,7 +70,8 @@ def curves(model, complexities, fractions, valid, test):
 
 
 def magnitude_pruned_scores(mlp, fractions, data):
-    """Accuracy of an MLPClassifier with its smallest weights zeroed."""
+    """Scores (accuracy or R²) of a scikit-learn MLP with its smallest
+    weights zeroed."""
     coefs = [torch.from_numpy(np.abs(c)) for c in mlp.coefs_]
     original = [c.copy() for c in mlp.coefs_]
     scores = []
