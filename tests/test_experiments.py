@@ -304,6 +304,18 @@ def test_openml_download_is_attempted(capsys, monkeypatch):
     assert "URLError" in message and "internet access" in message
 
 
+def test_an_openml_error_that_is_not_the_network_is_not_blamed_on_it(
+    capsys, monkeypatch
+):
+    def rejected(*args, **kwargs):
+        raise ValueError("No active dataset mnist_785 found in OpenML.")
+
+    monkeypatch.setattr("sklearn.datasets.fetch_openml", rejected)
+    message = _run_error(capsys, "--dataset", "openml:mnist_785")
+    assert "internet" not in message
+    assert "No active dataset mnist_785 found" in message
+
+
 def test_csv_without_pandas_says_how_to_install_it(capsys, tmp_path, no_pandas):
     path = _labelled_csv(tmp_path, ["a", "b"] * 10)
     assert 'pip install "skvarhyper[experiments]"' in _run_error(

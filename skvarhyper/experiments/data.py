@@ -135,11 +135,14 @@ def _load_openml(name, target):
         with warnings.catch_warnings():  # its retries warn: keep stderr one line
             warnings.simplefilter("ignore")
             bunch = datasets.fetch_openml(name, as_frame=True, n_retries=1, delay=0.1)
-    except Exception as exc:  # any network or lookup failure ends in one line
+    except (OSError, TimeoutError) as exc:  # URLError and HTTPError among them
         raise DatasetError(
             f"openml:{name} could not be downloaded ({type(exc).__name__}); it "
             "needs internet access and an existing OpenML data set name."
         ) from None
+    except Exception as exc:  # OpenML answered, or the call was refused
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatasetError(f"openml:{name} could not be loaded: {reason}") from None
     frame = bunch.frame
     target = target or (bunch.target.name if bunch.target is not None else None)
     return _frame_to_data(frame, target, f"openml:{name}")
