@@ -79,7 +79,10 @@ def test_report_tables_match_the_json(tiny_run):
     ]
     assert f"| hyper_linear | 0.1 | {' | '.join(cells)} |" in report
     seconds = np.asarray(results["methods"]["variational"]["fit_seconds"])
-    assert f"| variational | {seconds.mean():.1f} ± {seconds.std():.1f} |" in report
+    each = ", ".join(f"{value:.1f}" for value in seconds)
+    row = f"| variational | {seconds.mean():.1f} ± {seconds.std(ddof=1):.1f} | {each} |"
+    assert row in report
+    assert "sample standard deviation (ddof = 1) over 2 restart(s)" in report
     assert report.count("**holds**") + report.count("**does not hold**") == 8
 
 
@@ -461,6 +464,30 @@ def test_conclusions_are_checked_only_where_measured():
     alone = check_conclusions(_fake_results(methods=["variational"]))
     assert [holds is None for _, holds, _ in alone] == [False] + [True] * 7
     assert "λ=0: " in alone[0][2]
+
+
+def test_a_verdict_says_in_which_direction_a_check_failed():
+    results = _fake_results()
+    separate = np.asarray(results["methods"]["variational"]["accuracy"])
+    hyper = separate.copy()
+    hyper[:, -1, :] = np.minimum(separate[:, -1, :] + 0.4, 1.0)  # far better
+    hyper[:, 0, :] = separate[:, 0, :] - 0.1  # worse
+    results["methods"]["hyper_linear"]["accuracy"] = hyper.tolist()
+    checks = {
+        claim: (holds, evidence)
+        for claim, holds, evidence in check_conclusions(results)
+    }
+    holds, evidence = next(
+        value
+        for claim, value in checks.items()
+        if "linear hypernetwork matches" in claim
+    )
+    assert holds is False
+    last, first = results["complexities"][-1], results["complexities"][0]
+    assert f"better than the separate model at λ={last:g}" in evidence
+    assert f"worse at λ={first:g}" in evidence
+    report = render_report(results)
+    assert "**does not hold**" in report
 
 
 def test_version(capsys):

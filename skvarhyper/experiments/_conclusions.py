@@ -22,6 +22,19 @@ def _per_complexity(complexities, values, spec):
     return ", ".join(f"λ={c:g}: {v:{spec}}" for c, v in zip(complexities, values))
 
 
+def _direction(complexities, gap, tolerance, *, better, worse):
+    """What a gap per λ (points) says, in words: where it lies within
+    ``tolerance``, and by how much it is ``better`` or ``worse`` elsewhere."""
+    within = [f"λ={c:g}" for c, g in zip(complexities, gap) if abs(g) <= tolerance]
+    parts = [f"within {tolerance:g} points at {', '.join(within)}"] if within else []
+    parts += [
+        f"{abs(g):.1f} points {better if g > 0 else worse} at λ={c:g}"
+        for c, g in zip(complexities, gap)
+        if abs(g) > tolerance
+    ]
+    return "; ".join(parts)
+
+
 def _robustness(results, at_90):
     complexities = np.asarray(results["complexities"])
     mean = scores(results, "variational").mean(0)
@@ -48,9 +61,14 @@ def _approximation(results, at_90, *, name):
         scores(results, name).mean(0)[:, 0]
         - scores(results, "variational").mean(0)[:, 0]
     )
-    text = _per_complexity(results["complexities"], gap, "+.1f")
+    complexities = results["complexities"]
+    measured = _direction(
+        complexities, gap, 3.0, better="better than the separate model", worse="worse"
+    )
+    text = _per_complexity(complexities, gap, "+.1f")
     return bool(np.abs(gap).max() <= 3.0), (
-        f"unpruned {score_name(results)} minus the separate model's (points): {text}"
+        f"measured: {measured}. Unpruned {score_name(results)} minus the separate "
+        f"model's (points): {text}"
     )
 
 
@@ -67,10 +85,13 @@ def _finetuning(results, at_90, *, name):
     gain = 100 * (
         scores(results, f"{name}_finetuned").mean(0) - scores(results, name).mean(0)
     )
-    text = _per_complexity(results["complexities"], gain[:, 0], "+.1f")
+    complexities = results["complexities"]
+    measured = _direction(complexities, gain[:, 0], 0.5, better="gained", worse="lost")
+    text = _per_complexity(complexities, gain[:, 0], "+.1f")
     return bool(gain[:, 0].mean() > 0), (
-        f"mean gain from fine-tuning: {gain[:, 0].mean():+.2f} points "
-        f"unpruned ({text}), {gain[:, at_90].mean():+.2f} points at 90% removed"
+        f"measured, unpruned: {measured}. Mean gain from fine-tuning: "
+        f"{gain[:, 0].mean():+.2f} points unpruned ({text}), "
+        f"{gain[:, at_90].mean():+.2f} points at 90% removed"
     )
 
 

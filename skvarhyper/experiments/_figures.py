@@ -101,14 +101,17 @@ def write_cost_chart(results, out):
     ax.barh(
         [label(m) for m in methods],
         seconds.mean(1),
-        xerr=seconds.std(1),
+        xerr=seconds.std(1, ddof=1) if seconds.shape[1] > 1 else None,
         color="0.55",
         edgecolor="black",
     )
     ax.invert_yaxis()
     n_complexities = len(results["complexities"])
     ax.set_xlabel(f"Training time for all {n_complexities} values of λ (s)")
-    fig.suptitle(f"{results['dataset']}: compute cost (mean ± std over restarts)")
+    fig.suptitle(
+        f"{results['dataset']}: compute cost (mean ± sample std over "
+        f"{seconds.shape[1]} restarts)"
+    )
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, Path(out) / "compute_cost.png")
 
