@@ -490,6 +490,14 @@ def test_a_verdict_says_in_which_direction_a_check_failed():
     assert "**does not hold**" in report
 
 
+def test_figures_share_one_scale_and_name_the_lambda_hypernetworks_used():
+    from skvarhyper.experiments._figures import evaluated_complexities
+
+    results = _fake_results()
+    assert evaluated_complexities(results, "hyper_linear").tolist() == [0.01, 0.1, 1.0]
+    assert evaluated_complexities(results, "variational").tolist() == [0.0, 0.1, 1.0]
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

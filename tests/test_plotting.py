@@ -100,6 +100,26 @@ def test_complexity_path_display_marks_the_best_complexity_per_fraction():
     assert len(display.figure_.axes) == 2  # heat map and colour bar
 
 
+def test_every_pruned_fraction_gets_a_row_of_the_same_height():
+    display = ComplexityPathDisplay(
+        complexities=[0.01, 1.0],
+        fractions=[0.0, 0.5, 0.95, 0.98],
+        scores=np.full((2, 4), 0.9),
+    ).plot(vmin=50, vmax=100)
+    labels = [tick.get_text() for tick in display.ax_.get_yticklabels()]
+    assert labels == ["0", "50", "95", "98"]
+    assert display.best_line_.get_ydata().tolist() == [0, 1, 2, 3]
+    assert (display.mesh_.norm.vmin, display.mesh_.norm.vmax) == (50, 100)
+
+
+def test_a_long_pruning_curve_title_is_wrapped():
+    name = "digits: deterministic MLP, L2 = λ, magnitude pruning, a long name"
+    display = PruningCurveDisplay(
+        fractions=[0, 0.5], scores=[[0.9, 0.8]], estimator_name=name
+    ).plot()
+    assert "\n" in display.ax_.get_title()
+
+
 @pytest.mark.parametrize(
     ("cls", "kwargs", "match"),
     [

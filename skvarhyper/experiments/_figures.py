@@ -40,6 +40,29 @@ def scores(results, method):
     return np.asarray(results["methods"][method][results.get("score", "accuracy")])
 
 
+def evaluated_complexities(results, method):
+    """The ``λ`` at which ``method`` was evaluated: a hypernetwork evaluates
+    ``λ = 0`` at the low end of its (log-scale) range."""
+    complexities = np.asarray(results["complexities"], dtype=float)
+    low = (results["settings"].get("hypernetwork_complexity_range") or [None])[0]
+    if method.startswith("hyper_") and low is not None:
+        complexities = np.maximum(complexities, low)
+    return complexities
+
+
+def _score_range(results):
+    """The lowest and highest mean score (± std) of every method, in the
+    units of the axes, so that every figure of a run shares one scale."""
+    values = np.concatenate(
+        [
+            np.ravel([s.mean(0) - s.std(0), s.mean(0) + s.std(0)])
+            for s in (scores(results, m) for m in results["methods"])
+        ]
+    )
+    scale = 100.0 if results.get("score", "accuracy") == "accuracy" else 1.0
+    return scale * values.min(), scale * values.max()
+
+
 def _figure(**kwargs):
     from matplotlib.figure import Figure
 
@@ -54,15 +77,18 @@ def _save(fig, path):
 def write_pruning_figures(results, out):
     """One pruning-curve figure per method; returns the paths written."""
     written = []
+    low, high = _score_range(results)
+    margin = 0.03 * (high - low) or 1.0
     for method in results["methods"]:
-        fig = _figure(figsize=(6, 4))
-        PruningCurveDisplay(
+        fig = _figure(figsize=(6.5, 4))
+        display = PruningCurveDisplay(
             fractions=results["fractions"],
             scores=scores(results, method),
-            complexities=results["complexities"],
+            complexities=evaluated_complexities(results, method),
             score_name=score_name(results).capitalize(),
             estimator_name=f"{results['dataset']}: {label(method)}",
         ).plot(ax=fig.subplots())
+        display.ax_.set_ylim(low - margin, high + margin)
         written.append(_save(fig, Path(out) / f"pruning_{method}.png"))
     return written
 
@@ -74,19 +100,23 @@ def write_surfaces(results, out):
     n_rows = int(np.ceil(len(methods) / n_columns))
     fig = _figure(figsize=(5.2 * n_columns, 4.0 * n_rows))
     axes = fig.subplots(n_rows, n_columns, squeeze=False)
+    means = [scores(results, method).mean(0) for method in methods]
+    scale = 100.0 if results.get("score", "accuracy") == "accuracy" else 1.0
+    vmin = scale * min(m.min() for m in means)
+    vmax = scale * max(m.max() for m in means)
     for ax, method in zip(axes.flat, methods):
         ComplexityPathDisplay(
-            complexities=results["complexities"],
+            complexities=evaluated_complexities(results, method),
             fractions=results["fractions"],
             scores=scores(results, method),
             score_name=score_name(results).capitalize(),
-        ).plot(ax=ax, legend=False)
+        ).plot(ax=ax, legend=False, vmin=vmin, vmax=vmax)
         ax.set_title(label(method), fontsize="medium")
     for ax in axes.flat[len(methods) :]:
         ax.remove()
     fig.suptitle(
         f"{results['dataset']}: test {score_name(results)} over λ and the "
-        "fraction pruned; "
+        "fraction pruned, one colour scale; "
         "white line: the best λ of each fraction"
     )
     return _save(fig, Path(out) / "complexity_surfaces.png")

@@ -174,7 +174,9 @@ class ComplexityPathDisplay:
         )
         return display.plot(ax=ax, **kwargs)
 
-    def plot(self, ax=None, *, name=None, cmap="viridis", legend=True):
+    def plot(
+        self, ax=None, *, name=None, cmap="viridis", legend=True, vmin=None, vmax=None
+    ):
         """Draw the heat map, and the evidence panel when there is evidence.
 
         Parameters
@@ -189,6 +191,10 @@ class ComplexityPathDisplay:
             and stays ordered when printed in grey.
         legend : bool, default=True
             Label the best-λ line in a legend above the heat map.
+        vmin, vmax : float, default=None
+            Limits of the colour scale, in the units of the colour bar (per
+            cent for a score drawn as a percentage); None uses the surface's
+            own range. Give several displays the same limits to compare them.
 
         Returns
         -------
@@ -198,7 +204,7 @@ class ComplexityPathDisplay:
         has_evidence = any(v is not None for v in self.evidence.values())
         axes = _panels(ax, 2 if has_evidence else 1)
         heat_ax = axes[0]
-        surface = self._plot_heat_map(heat_ax, cmap)
+        surface = self._plot_heat_map(heat_ax, cmap, vmin, vmax)
         self._plot_best_line(heat_ax, surface)
         if legend:
             heat_ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
@@ -212,18 +218,25 @@ class ComplexityPathDisplay:
         self.figure_ = heat_ax.figure
         return self
 
-    def _plot_heat_map(self, ax, cmap):
-        """Draw the mean score per cell with its colour bar; return the surface."""
+    def _plot_heat_map(self, ax, cmap, vmin=None, vmax=None):
+        """Draw the mean score per cell with its colour bar; return the surface.
+
+        Every pruned fraction gets a row of the same height, so that 95 % and
+        98 % are as visible as 10 % and 20 %."""
         xlabel = set_complexity_scale(ax, self.complexities)
         scale, label = percent_axis(self.scores, self.score_name)
         surface = self.scores.mean(0) * scale
+        rows = np.arange(len(self.fractions))
         self.mesh_ = ax.pcolormesh(
             cell_edges(self.complexities, ax.xaxis.get_transform()),
-            np.clip(cell_edges(100 * self.fractions), 0, 100),
+            np.append(rows, len(rows)) - 0.5,
             surface.T,
             cmap=cmap,
             shading="flat",
+            vmin=vmin,
+            vmax=vmax,
         )
+        ax.set_yticks(rows, [f"{100 * f:g}" for f in self.fractions])
         ax.figure.colorbar(self.mesh_, ax=ax).set_label(label)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Weights removed (%)")
@@ -233,7 +246,7 @@ class ComplexityPathDisplay:
         """Mark the ``λ`` of the best mean score at every fraction."""
         (self.best_line_,) = ax.plot(
             self.complexities[np.argmax(surface, axis=0)],
-            100 * self.fractions,
+            np.arange(len(self.fractions)),
             color="white",
             marker="o",
             markeredgecolor="black",

@@ -1,5 +1,7 @@
 """The thesis' main figure: score against the fraction of weights removed."""
 
+import textwrap
+
 import numpy as np
 
 from ._common import as_runs, complexity_label, percent_axis, scoring_name
@@ -169,8 +171,8 @@ class PruningCurveDisplay:
         title = name or self.estimator_name
         if len(self.scores) > 1:
             title = f"{title or ''} (mean ± std of {len(self.scores)} runs)".strip()
-        if title:
-            ax.set_title(title)
+        if title:  # wrapped, so that a long one is not cut off
+            ax.set_title(textwrap.fill(title, 60), fontsize="medium")
         if self.complexities is not None:
             ax.legend(
                 loc="center left",
