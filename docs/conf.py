@@ -21,6 +21,8 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
     "myst_parser",
+    # MathJax served from the built site, so that maths renders offline.
+    "sphinx-mathjax-offline",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -97,8 +99,4 @@ sphinx_gallery_conf = {
 
 myst_heading_anchors = 3
 
-# A local MathJax (e.g. from the npm package "mathjax", es5/tex-svg.js) renders
-# the equations without a CDN; without one, Sphinx's default CDN is used.
-if (Path(__file__).parent / "_static" / "mathjax" / "tex-svg.js").exists():
-    mathjax_path = "mathjax/tex-svg.js"
 sys.path.insert(0, os.path.abspath(".."))
