@@ -58,6 +58,7 @@ def test_results_json_schema(tiny_run):
     assert results["complexities"] == [0.0, 0.1, 1.0]
     assert results["fractions"] == [0.0, 0.5, 0.9]
     assert results["settings"]["restarts"] == 2
+    assert results["settings"]["threads"] == 1  # the CLI's default
     assert set(results["methods"]) == set(METHODS)
     for result in results["methods"].values():
         assert np.shape(result["accuracy"]) == (2, 3, 3)
@@ -496,6 +497,18 @@ def test_figures_share_one_scale_and_name_the_lambda_hypernetworks_used():
     results = _fake_results()
     assert evaluated_complexities(results, "hyper_linear").tolist() == [0.01, 0.1, 1.0]
     assert evaluated_complexities(results, "variational").tolist() == [0.0, 0.1, 1.0]
+
+
+def test_threads_option_sets_torch_threads(tmp_path, monkeypatch):
+    import torch
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    out = tmp_path / "run"
+    args = ["reproduce", "--dataset", "iris", *TINY, "--threads", "2"]
+    assert main([*args, "--restarts", "1", "--out", str(out)]) == 0
+    assert calls == [2]
+    assert json.loads((out / "results.json").read_text())["settings"]["threads"] == 2
 
 
 def test_version(capsys):

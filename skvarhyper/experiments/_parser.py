@@ -155,6 +155,14 @@ def _add_training_options(parser):
         default="cpu",
         help="torch device of the variational models (default: cpu)",
     )
+    training.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="PyTorch's CPU threads (default: 1; the small networks gain nothing "
+        "from more, and lose much when another process shares the cores)",
+    )
 
 
 def _add_output_options(parser):

@@ -90,9 +90,12 @@ def _prepare(args):
 
 def _run(args, plan):
     """Train and evaluate every method, then write the results and figures."""
+    import torch
+
     from ._reproduce import reproduce
     from .report import write_report
 
+    torch.set_num_threads(args.threads)
     say = (lambda line: None) if args.quiet else _print_progress
     out = plan.pop("out")
     start = time.perf_counter()
@@ -100,6 +103,7 @@ def _run(args, plan):
         **plan, hidden=args.hidden, seed=args.seed, device=args.device, progress=say
     )
     results["settings"]["quick"] = args.quick
+    results["settings"]["threads"] = args.threads
     results["settings"]["wall_seconds"] = time.perf_counter() - start
     paths = write_report(results, out)
     say(
