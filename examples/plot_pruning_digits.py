@@ -11,6 +11,14 @@ example trains one network on the digits data and removes an increasing
 share of its weights by each criterion. Pruning is a mask, so the same fitted
 model is evaluated at every fraction.
 
+At this small complexity (λ = 0.1) the two criteria keep the same accuracy up
+to 80 % removed, and beyond it magnitude keeps more: within one network
+trained with the Gaussian prior, the posterior means are already shrunk where
+the weights are not needed, and their noise adds little. SNR's advantage is
+against a deterministic network (the user guide's "Pruning by relative
+density" compares both) and under the log-uniform prior, whose dropout rate
+``α = 1 / SNR²`` is the quantity it drives up (``plot_sparse_prior.py``).
+
 Run: ``python examples/plot_pruning_digits.py [output.png]``; the figure is saved
 only when a path is given.
 """
