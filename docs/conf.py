@@ -36,6 +36,7 @@ exclude_patterns = [
 suppress_warnings = ["myst.header"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skvarhyper {release}"
 html_theme_options = {

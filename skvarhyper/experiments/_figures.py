@@ -96,7 +96,7 @@ def write_pruning_figures(results, out):
 def write_surfaces(results, out):
     """Every method's score over λ × fraction, side by side."""
     methods = list(results["methods"])
-    n_columns = min(3, len(methods))
+    n_columns = min(2, len(methods))  # readable at a page's width
     n_rows = int(np.ceil(len(methods) / n_columns))
     fig = _figure(figsize=(5.2 * n_columns, 4.0 * n_rows))
     axes = fig.subplots(n_rows, n_columns, squeeze=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ._conclusions import check_conclusions, fraction_index
-from ._figures import LABELS, score_name, scores, write_figures
+from ._figures import LABELS, label, score_name, scores, write_figures
 
 __all__ = [
     "LABELS",
@@ -92,6 +92,11 @@ def _scores_section(results):
     )
 
 
+def _sentence(text):
+    """``text`` with a capital first letter."""
+    return text[:1].upper() + text[1:]
+
+
 def _spread(values):
     """The sample standard deviation (ddof = 1); 0 for a single value."""
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
@@ -135,8 +140,12 @@ def render_report(results):
         f"- **{verdict[holds]}** — {claim} {evidence}."
         for claim, holds, evidence in check_conclusions(results)
     )
-    figures = "\n".join(
-        f"![{method}](pruning_{method}.png)" for method in results["methods"]
+    name = score_name(results)
+    figures = "\n\n".join(
+        f"![{method}](pruning_{method}.png)\n\n*{_sentence(label(method))}: test "
+        f"{name} against the share of weights removed, one line per λ (mean and "
+        "± one standard deviation over the restarts).*"
+        for method in results["methods"]
     )
     return f"""# Reproducing the thesis on `{results["dataset"]}`
 
@@ -155,6 +164,8 @@ ratio, the deterministic MLP by magnitude.
 
 ![compute cost](compute_cost.png)
 
+*Training time of each method for the whole λ grid.*
+
 ## The thesis' conclusions, checked against these numbers
 
 {conclusions}
@@ -162,6 +173,11 @@ ratio, the deterministic MLP by magnitude.
 ## Figures
 
 ![surfaces](complexity_surfaces.png)
+
+*Test {score_name(results)} of every method over λ (columns) and the share of
+weights removed (rows), on one colour scale; the white line marks the best λ
+of each pruned share. Hypernetworks evaluate λ = 0 at the low end of their
+range.*
 
 {figures}
 """
