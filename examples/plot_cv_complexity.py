@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -69,9 +70,11 @@ ComplexityPathDisplay(
     fractions=cv.prune_fractions_,
     scores=cv.scores_,
 ).plot(ax=right)
+# The heat map gives every pruned fraction a row: its y is the row's index.
+selected_row = int(np.flatnonzero(cv.prune_fractions_ == cv.prune_fraction_)[0])
 right.plot(
     cv.complexity_,
-    100 * cv.prune_fraction_,
+    selected_row,
     "*",
     color="tab:red",
     markersize=16,

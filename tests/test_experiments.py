@@ -75,10 +75,13 @@ def test_report_tables_match_the_json(tiny_run):
     report = (tiny_run / "report.md").read_text()
     accuracy = np.asarray(results["methods"]["hyper_linear"]["accuracy"])
     cells = [
-        f"{100 * accuracy[:, 1, j].mean():.1f} ± {100 * accuracy[:, 1, j].std():.1f}"
+        f"{100 * accuracy[:, 1, j].mean():.1f} ± "
+        f"{100 * accuracy[:, 1, j].std(ddof=1):.1f}"
         for j in (0, 1, 2)
     ]
     assert f"| hyper_linear | 0.1 | {' | '.join(cells)} |" in report
+    # A hypernetwork's λ = 0 is evaluated, and listed, at its range's low end.
+    assert "| hyper_linear | 0.01 |" in report
     seconds = np.asarray(results["methods"]["variational"]["fit_seconds"])
     each = ", ".join(f"{value:.1f}" for value in seconds)
     row = f"| variational | {seconds.mean():.1f} ± {seconds.std(ddof=1):.1f} | {each} |"
@@ -575,11 +578,11 @@ def test_a_regression_run_scores_r2_and_reports_rmse_and_coverage(regression_run
         else:
             assert all(0 <= value <= 1 for row in coverage for value in row)
     report = (regression_run / "report.md").read_text()
-    assert "## Test R² (mean ± std over restarts)" in report
+    assert "## Test R² (mean ± sample std over restarts)" in report
     assert "coverage of the 90% interval" in report
     assert "stratified" not in report and "accuracy" not in report
     r2 = np.asarray(results["methods"]["variational"]["r2"])
-    cell = f"{r2[:, 0, 0].mean():.3f} ± {r2[:, 0, 0].std():.3f}"
+    cell = f"{r2[:, 0, 0].mean():.3f} ± {r2[:, 0, 0].std(ddof=1):.3f}"
     assert f"| variational | 0 | {cell} |" in report
 
 

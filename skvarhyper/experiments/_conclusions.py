@@ -22,6 +22,13 @@ def _per_complexity(complexities, values, spec):
     return ", ".join(f"λ={c:g}: {v:{spec}}" for c, v in zip(complexities, values))
 
 
+def _absolute(results, value):
+    """A score as a reader expects it: accuracy in per cent, R² as it is."""
+    if results.get("score", "accuracy") == "accuracy":
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}"
+
+
 def _direction(complexities, gap, tolerance, *, better, worse):
     """What a gap per λ (points) says, in words: where it lies within
     ``tolerance``, and by how much it is ``better`` or ``worse`` elsewhere."""
@@ -44,15 +51,18 @@ def _robustness(results, at_90):
     near_one = np.argmin(np.abs(np.log(np.maximum(complexities, 1e-12))))
     text = _per_complexity(complexities[order], drops[order], ".1f")
     holds = drops[near_one] < drops[order[0]]
-    return bool(holds), f"{score_name(results)} lost at 90% removed (points): {text}"
+    return bool(holds), (
+        f"{score_name(results).capitalize()} lost at 90% removed (points): {text}"
+    )
 
 
 def _snr_vs_magnitude(results, at_90):
     snr = scores(results, "variational").mean(0)[:, at_90].max()
     magnitude = scores(results, "deterministic").mean(0)[:, at_90].max()
     return bool(snr > magnitude), (
-        f"best {score_name(results)} at 90% removed: variational + SNR "
-        f"{100 * snr:.1f} points, deterministic + magnitude {100 * magnitude:.1f}"
+        f"Best {score_name(results)} at 90% removed: variational + SNR "
+        f"{_absolute(results, snr)}, deterministic + magnitude "
+        f"{_absolute(results, magnitude)}"
     )
 
 
@@ -67,7 +77,7 @@ def _approximation(results, at_90, *, name):
     )
     text = _per_complexity(complexities, gap, "+.1f")
     return bool(np.abs(gap).max() <= 3.0), (
-        f"measured: {measured}. Unpruned {score_name(results)} minus the separate "
+        f"Measured: {measured}. Unpruned {score_name(results)} minus the separate "
         f"model's (points): {text}"
     )
 
@@ -89,7 +99,7 @@ def _finetuning(results, at_90, *, name):
     measured = _direction(complexities, gain[:, 0], 0.5, better="gained", worse="lost")
     text = _per_complexity(complexities, gain[:, 0], "+.1f")
     return bool(gain[:, 0].mean() > 0), (
-        f"measured, unpruned: {measured}. Mean gain from fine-tuning: "
+        f"Measured, unpruned: {measured}. Mean gain from fine-tuning: "
         f"{gain[:, 0].mean():+.2f} points unpruned ({text}), "
         f"{gain[:, at_90].mean():+.2f} points at 90% removed"
     )

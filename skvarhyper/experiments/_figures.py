@@ -50,12 +50,17 @@ def evaluated_complexities(results, method):
     return complexities
 
 
+def _std(values):
+    """The sample standard deviation over the restarts (axis 0)."""
+    return values.std(0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1:])
+
+
 def _score_range(results):
     """The lowest and highest mean score (± std) of every method, in the
     units of the axes, so that every figure of a run shares one scale."""
     values = np.concatenate(
         [
-            np.ravel([s.mean(0) - s.std(0), s.mean(0) + s.std(0)])
+            np.ravel([s.mean(0) - _std(s), s.mean(0) + _std(s)])
             for s in (scores(results, m) for m in results["methods"])
         ]
     )

@@ -135,7 +135,7 @@ def _load_openml(name, target):
         with warnings.catch_warnings():  # its retries warn: keep stderr one line
             warnings.simplefilter("ignore")
             bunch = datasets.fetch_openml(name, as_frame=True, n_retries=1, delay=0.1)
-    except (OSError, TimeoutError) as exc:  # URLError and HTTPError among them
+    except OSError as exc:  # URLError, HTTPError and timeouts among them
         raise DatasetError(
             f"openml:{name} could not be downloaded ({type(exc).__name__}); it "
             "needs internet access and an existing OpenML data set name."

@@ -6,7 +6,14 @@ from pathlib import Path
 import numpy as np
 
 from ._conclusions import check_conclusions, fraction_index
-from ._figures import LABELS, label, score_name, scores, write_figures
+from ._figures import (
+    LABELS,
+    evaluated_complexities,
+    label,
+    score_name,
+    scores,
+    write_figures,
+)
 
 __all__ = [
     "LABELS",
@@ -20,13 +27,13 @@ REPORT_FRACTIONS = (0.0, 0.5, 0.8, 0.9, 0.95)
 
 
 def _cell(values, percent=True):
-    if not percent:
-        return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
-    return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f}"
+    """Mean ± sample standard deviation, in per cent when ``percent``."""
+    scale, digits = (100, 1) if percent else (1, 3)
+    mean, spread = scale * np.mean(values), scale * _spread(values)
+    return f"{mean:.{digits}f} ± {spread:.{digits}f}"
 
 
 def _score_table(results):
-    complexities = results["complexities"]
     columns = [f for f in REPORT_FRACTIONS if fraction_index(results, f) is not None]
     lines = [
         "| method | λ | " + " | ".join(f"{100 * f:g}% removed" for f in columns) + " |",
@@ -35,7 +42,7 @@ def _score_table(results):
     percent = results.get("score", "accuracy") == "accuracy"
     for method in results["methods"]:
         values = scores(results, method)
-        for i, complexity in enumerate(complexities):
+        for i, complexity in enumerate(evaluated_complexities(results, method)):
             cells = [
                 _cell(values[:, i, fraction_index(results, f)], percent)
                 for f in columns
@@ -53,7 +60,7 @@ def _error_table(results):
     for method, result in results["methods"].items():
         rmse = np.asarray(result["rmse"], dtype=float)
         coverage = np.asarray(result["coverage90"], dtype=float)
-        for i, complexity in enumerate(results["complexities"]):
+        for i, complexity in enumerate(evaluated_complexities(results, method)):
             covered = "—" if np.isnan(coverage[:, i]).any() else _cell(coverage[:, i])
             lines.append(
                 f"| {method} | {complexity:g} | {np.mean(rmse[:, i]):.4g} ± "
@@ -82,10 +89,11 @@ def _data_sentence(results):
 def _scores_section(results):
     if results.get("score", "accuracy") == "accuracy":
         return (
-            f"## Test accuracy (%, mean ± std over restarts)\n\n{_score_table(results)}"
+            "## Test accuracy (%, mean ± sample std over restarts)\n\n"
+            f"{_score_table(results)}"
         )
     return (
-        f"## Test R² (mean ± std over restarts)\n\n{_score_table(results)}\n\n"
+        f"## Test R² (mean ± sample std over restarts)\n\n{_score_table(results)}\n\n"
         "## Test RMSE and interval coverage of the unpruned models\n\n"
         "RMSE in the target's units; the deterministic MLP has no predictive "
         f"interval.\n\n{_error_table(results)}"
@@ -144,7 +152,7 @@ def render_report(results):
     figures = "\n\n".join(
         f"![{method}](pruning_{method}.png)\n\n*{_sentence(label(method))}: test "
         f"{name} against the share of weights removed, one line per λ (mean and "
-        "± one standard deviation over the restarts).*"
+        "± one sample standard deviation over the restarts).*"
         for method in results["methods"]
     )
     return f"""# Reproducing the thesis on `{results["dataset"]}`

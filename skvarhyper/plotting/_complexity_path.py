@@ -15,11 +15,13 @@ from ._common import (
 class ComplexityPathDisplay:
     """The score over ``λ`` × pruned fraction, and the evidence over ``λ``.
 
-    A heat map of the score with ``λ`` on a log axis and the pruned fraction
-    on the other, the best ``λ`` of every fraction marked as a line (the
-    figure of the thesis' repository), and, when evidence terms are given, a
-    second panel with the expected log-likelihood, the KL term and the ELBO
-    against ``λ``.
+    A heat map of the score with ``λ`` on a log axis and the pruned fractions
+    as rows of equal height (labelled in per cent; in data coordinates the
+    row of ``fractions[i]`` is at ``y = i``, so that 95 % and 98 % are as
+    visible as 10 % and 20 %), the best ``λ`` of every fraction marked as a
+    line (the figure of the thesis' repository), and, when evidence terms are
+    given, a second panel with the expected log-likelihood, the KL term and
+    the ELBO against ``λ``.
 
     Parameters
     ----------
@@ -51,7 +53,7 @@ class ComplexityPathDisplay:
     mesh_ : matplotlib QuadMesh
         The heat map.
     best_line_ : matplotlib Line2D
-        The best ``λ`` of every fraction.
+        The best ``λ`` of every fraction (y: the fractions' row indices).
 
     See Also
     --------

@@ -166,11 +166,13 @@ class PruningCurveDisplay:
         removed = 100 * self.fractions
         ax.set_xlabel("Weights removed (%)")
         ax.set_ylabel(ylabel)
-        ax.set_xlim(removed.min(), removed.max())
+        margin = 0.02 * (removed.max() - removed.min())  # whole end markers
+        ax.set_xlim(removed.min() - margin, removed.max() + margin)
         ax.grid(alpha=0.3)
         title = name or self.estimator_name
         if len(self.scores) > 1:
-            title = f"{title or ''} (mean ± std of {len(self.scores)} runs)".strip()
+            runs = len(self.scores)
+            title = f"{title or ''} (mean ± sample std of {runs} runs)".strip()
         if title:  # wrapped, so that a long one is not cut off
             ax.set_title(textwrap.fill(title, 60), fontsize="medium")
         if self.complexities is not None:
@@ -189,7 +191,8 @@ class PruningCurveDisplay:
         import matplotlib
 
         mean = self.scores.mean(0) * scale
-        std = self.scores.std(0) * scale
+        # The sample standard deviation; one run draws no band.
+        std = self.scores.std(0, ddof=1 if len(self.scores) > 1 else 0) * scale
         removed = 100 * self.fractions
         colors = matplotlib.colormaps[cmap](np.linspace(0.0, 0.85, len(mean)))
         markers = "osD^vP*Xh<>"
