@@ -22,7 +22,8 @@ class GaussianLikelihoodMixin:
         weights = self.batch_weights() if training else None
         return nll.mean() if weights is None else (nll * weights).mean()
 
-    def row_nll(self, outputs, targets, t=None):
+    def row_nll(self, outputs, targets, complexity=None):
+        t = None if complexity is None else self.module_.encoder.encode(complexity)
         return self.criterion_(outputs, targets, t)
 
     def record_score(self, outputs, y_true):

@@ -16,6 +16,7 @@ from ._weights import repeated_rows
 
 # Degree of a hypernetwork's log-noise in the encoded λ.
 NOISE_DEGREE = 2
+TOO_LARGE = "y holds values too large for float32 once standardised; rescale y."
 # Training rows kept to measure the posterior's output spread on them.
 N_REFERENCE_ROWS = 1000
 # The noise variance net of that spread is kept at least this share of the
@@ -69,9 +70,7 @@ def _weighted_moments(columns, weights):
             mean = np.average(columns, axis=0, weights=weights)
             scale = np.sqrt(np.average((columns - mean) ** 2, axis=0, weights=weights))
     if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-        raise ValueError(
-            "y holds values too large for float32 once standardised; rescale y."
-        )
+        raise ValueError(TOO_LARGE)
     return mean, scale
 
 
@@ -101,9 +100,7 @@ class RegressorTargetsMixin:
                 np.float32
             )
         if not np.isfinite(z).all():
-            raise ValueError(
-                "y holds values too large for float32 once standardised; rescale y."
-            )
+            raise ValueError(TOO_LARGE)
         return z
 
     def _n_outputs(self):

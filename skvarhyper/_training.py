@@ -205,9 +205,9 @@ class VariationalNet(NeuralNet):
         targets = to_tensor(y_true, device=self.device)
         return (self.row_nll(y_pred, targets) * weights).mean()
 
-    def row_nll(self, outputs, targets, t=None):
+    def row_nll(self, outputs, targets, complexity=None):
         """Negative log-likelihood of every row: logits ``(..., n_classes)``
-        and class codes ``(...)``; ``t``, the encoded ``λ`` of each block of
+        and class codes ``(...)``; ``complexity``, the ``λ`` of each block of
         rows, is for likelihoods that depend on it."""
         return torch.nn.functional.cross_entropy(
             outputs.flatten(0, -2), targets.flatten(), reduction="none"
@@ -322,8 +322,7 @@ class HyperVariationalNet(VariationalNet):
             y = y.expand(n_draws, *y.shape)
             weights = weights.expand(n_draws, *weights.shape)
         logits, kl = self.module_(X, complexity, generator=self.generator)
-        t = self.module_.encoder.encode(complexity)
-        nll = (self.row_nll(logits, y, t) * weights).mean(1)
+        nll = (self.row_nll(logits, y, complexity) * weights).mean(1)
         kl_term = complexity * kl / self.n_train
         negative_elbo = nll + kl_term
         loss = (negative_elbo / (1 + complexity)).mean()

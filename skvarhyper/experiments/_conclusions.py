@@ -9,7 +9,7 @@ from functools import partial
 
 import numpy as np
 
-from ._figures import score_name, scores
+from ._figures import in_percent, score_name, scores
 
 
 def fraction_index(results, fraction):
@@ -24,7 +24,7 @@ def _per_complexity(complexities, values, spec):
 
 def _absolute(results, value):
     """A score as a reader expects it: accuracy in per cent, R² as it is."""
-    if results.get("score", "accuracy") == "accuracy":
+    if in_percent(results):
         return f"{100 * value:.1f}%"
     return f"{value:.3f}"
 

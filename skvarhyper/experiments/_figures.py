@@ -30,6 +30,11 @@ def label(method):
 SCORE_NAMES = {"accuracy": "accuracy", "r2": "R²"}
 
 
+def in_percent(results):
+    """Whether the run's score is accuracy, shown in per cent (R² is not)."""
+    return results.get("score", "accuracy") == "accuracy"
+
+
 def score_name(results):
     """The name of the run's score: accuracy, or R² for a regression."""
     return SCORE_NAMES[results.get("score", "accuracy")]
@@ -64,7 +69,7 @@ def _score_range(results):
             for s in (scores(results, m) for m in results["methods"])
         ]
     )
-    scale = 100.0 if results.get("score", "accuracy") == "accuracy" else 1.0
+    scale = 100.0 if in_percent(results) else 1.0
     return scale * values.min(), scale * values.max()
 
 
@@ -106,7 +111,7 @@ def write_surfaces(results, out):
     fig = _figure(figsize=(5.2 * n_columns, 4.0 * n_rows))
     axes = fig.subplots(n_rows, n_columns, squeeze=False)
     means = [scores(results, method).mean(0) for method in methods]
-    scale = 100.0 if results.get("score", "accuracy") == "accuracy" else 1.0
+    scale = 100.0 if in_percent(results) else 1.0
     vmin = scale * min(m.min() for m in means)
     vmax = scale * max(m.max() for m in means)
     for ax, method in zip(axes.flat, methods):

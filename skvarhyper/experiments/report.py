@@ -9,6 +9,7 @@ from ._conclusions import check_conclusions, fraction_index
 from ._figures import (
     LABELS,
     evaluated_complexities,
+    in_percent,
     label,
     score_name,
     scores,
@@ -39,7 +40,7 @@ def _score_table(results):
         "| method | λ | " + " | ".join(f"{100 * f:g}% removed" for f in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]
-    percent = results.get("score", "accuracy") == "accuracy"
+    percent = in_percent(results)
     for method in results["methods"]:
         values = scores(results, method)
         for i, complexity in enumerate(evaluated_complexities(results, method)):
@@ -87,7 +88,7 @@ def _data_sentence(results):
 
 
 def _scores_section(results):
-    if results.get("score", "accuracy") == "accuracy":
+    if in_percent(results):
         return (
             "## Test accuracy (%, mean ± sample std over restarts)\n\n"
             f"{_score_table(results)}"
