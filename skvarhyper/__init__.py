@@ -2,17 +2,20 @@
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_attributes
+from ._utils.lazy import lazy_attributes
 
 __version__ = "0.1.0.dev0"
 
 if TYPE_CHECKING:
-    from ._hyper import HyperVariationalClassifier
-    from ._hyper_cv import HyperVariationalClassifierCV
-    from ._hyper_cv_regressor import HyperVariationalRegressorCV
-    from ._hyper_regressor import HyperVariationalRegressor
-    from ._variational import VariationalMLPClassifier
-    from ._variational_regressor import VariationalMLPRegressor
+    from ._estimators.classifier import (
+        HyperVariationalClassifier,
+        VariationalMLPClassifier,
+    )
+    from ._estimators.regressor import (
+        HyperVariationalRegressor,
+        VariationalMLPRegressor,
+    )
+    from ._search import HyperVariationalClassifierCV, HyperVariationalRegressorCV
     from .path import complexity_path, pruning_curve
     from .plotting import ComplexityPathDisplay, PruningCurveDisplay
 
@@ -20,13 +23,13 @@ if TYPE_CHECKING:
 # command's --help) does not load torch.
 _LAZY = {
     "ComplexityPathDisplay": ".plotting",
-    "HyperVariationalClassifier": "._hyper",
-    "HyperVariationalClassifierCV": "._hyper_cv",
-    "HyperVariationalRegressor": "._hyper_regressor",
-    "HyperVariationalRegressorCV": "._hyper_cv_regressor",
+    "HyperVariationalClassifier": "._estimators.classifier",
+    "HyperVariationalClassifierCV": "._search",
+    "HyperVariationalRegressor": "._estimators.regressor",
+    "HyperVariationalRegressorCV": "._search",
     "PruningCurveDisplay": ".plotting",
-    "VariationalMLPClassifier": "._variational",
-    "VariationalMLPRegressor": "._variational_regressor",
+    "VariationalMLPClassifier": "._estimators.classifier",
+    "VariationalMLPRegressor": "._estimators.regressor",
     "complexity_path": ".path",
     "pruning_curve": ".path",
 }

@@ -1,5 +1,13 @@
 """Whole curves of a fitted model: its score as weights are pruned, and the
-evidence and score of the model of every complexity λ (as ``lasso_path``)."""
+evidence and score of the model of every complexity λ (as ``lasso_path``).
+
+Built on the estimators' public API: a hypernetwork's model of each ``λ`` is
+its :meth:`~skvarhyper.HyperVariationalClassifier.to_variational`, pruned
+with ``prune``; a single network is copied, so the estimator is left as it
+was.
+"""
+
+import copy
 
 import numpy as np
 from sklearn.metrics import check_scoring
@@ -7,8 +15,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseVariationalEstimator
-from ._hyper_selection import complexity_grid
+from ._estimators.base import BaseVariationalEstimator
+from ._estimators.hypernetwork import (
+    BaseHypernetwork,
+    check_complexity,
+    complexity_grid,
+)
 
 DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 """Pruned fractions of :func:`pruning_curve` and ``skvarhyper reproduce``."""
@@ -44,6 +56,36 @@ def check_fractions(fractions):
     if not np.all((fractions >= 0) & (fractions <= 1)):
         raise ValueError(f"fractions must lie in [0, 1], got {fractions.tolist()}.")
     return fractions
+
+
+def check_complexities(estimator, complexities=None):
+    """The values of ``λ`` at which a path evaluates the fitted ``estimator``:
+    for a hypernetwork ``complexities`` (None: 20 spread over its
+    ``complexity_range``), for a single network its own ``complexity_``."""
+    if not isinstance(estimator, BaseHypernetwork):
+        if complexities is not None:
+            raise ValueError(
+                "complexities can only be given for a hypernetwork "
+                f"(HyperVariationalClassifier or HyperVariationalRegressor); a "
+                f"{type(estimator).__name__} is fitted at one complexity."
+            )
+        return np.array([estimator.complexity_])
+    if complexities is None:
+        return default_complexities(estimator)
+    grid = np.atleast_1d(np.asarray(complexities, dtype=float))
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError("complexities must be a non-empty 1-D array of numbers.")
+    for value in grid:
+        check_complexity(value, "complexities", sampling=estimator.complexity_sampling)
+    return grid
+
+
+def _model_at(estimator, complexity):
+    """A fitted model of ``complexity`` that can be pruned without touching
+    ``estimator``."""
+    if isinstance(estimator, BaseHypernetwork):
+        return estimator.to_variational(complexity)
+    return copy.deepcopy(estimator)
 
 
 def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring=None):
@@ -90,12 +132,12 @@ def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
     fractions = check_fractions(fractions)
-    complexities = final._complexity_grid(complexities)
+    complexities = check_complexities(final, complexities)
     scorer = check_scoring(final, scoring=scoring)
     scores = np.empty((len(complexities), len(fractions)))
     kept = np.empty(len(fractions), dtype=int)
     for i, complexity in enumerate(complexities):
-        model = final._model_at(complexity)
+        model = _model_at(final, complexity)
         for j, fraction in enumerate(fractions):
             model.prune(fraction)
             scores[i, j] = scorer(model, X, y)
@@ -162,11 +204,11 @@ def complexity_path(
     """
     final, X = final_estimator_and_data(estimator, X)
     check_variational(final)
-    complexities = final._complexity_grid(complexities)
+    complexities = check_complexities(final, complexities)
     scorer = check_scoring(final, scoring=scoring)
     terms = {name: [] for name in ("log_likelihood", "kl", "elbo", "scores")}
     for complexity in complexities:
-        model = final._model_at(complexity)
+        model = _model_at(final, complexity)
         for name, value in model.evidence(X, y, n_mc_samples=n_mc_samples).items():
             terms[name].append(value)
         terms["scores"].append(scorer(model, X, y))

@@ -65,7 +65,9 @@ def fitted(request):
 
 def _snapshot(clf):
     state = {
-        k: v for k, v in vars(clf).items() if k not in {"net_", "_rng", "_mask_key_"}
+        k: v
+        for k, v in vars(clf).items()
+        if k not in {"net_", "_rng", "_applied_selection_"}
     }
     module = {k: v.clone() for k, v in clf.net_.module_.state_dict().items()}
     return state, module, clf._rng.get_state()[1].copy()

@@ -1,16 +1,32 @@
 """The package's shape: layers that import one way, a pure-torch ``nn``,
-optional pandas, and modules and functions small enough to read."""
+optional pandas, estimators that read as one base plus a task part and a
+network part, and functions small enough to read."""
 
 import ast
+import inspect
 import subprocess
 import sys
+from abc import ABC
 from pathlib import Path
 
 import pytest
 
+import skvarhyper
+
 PACKAGE = Path(__file__).resolve().parents[1] / "skvarhyper"
-MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
+# Classes of the package in a public estimator's MRO: itself, one base, at
+# most a task part, a network part and one more.
+MAX_PACKAGE_CLASSES_IN_MRO = 5
+MAX_LOOSE_PRIVATE_MODULES = 8
+ESTIMATORS = [
+    "VariationalMLPClassifier",
+    "HyperVariationalClassifier",
+    "HyperVariationalClassifierCV",
+    "VariationalMLPRegressor",
+    "HyperVariationalRegressor",
+    "HyperVariationalRegressorCV",
+]
 
 
 def _modules():
@@ -110,13 +126,90 @@ def test_estimators_work_without_pandas(tmp_path):
     assert result.stdout.strip() == "True False"
 
 
-def test_no_module_is_too_long():
-    long = {
-        name: n_lines
-        for name, path in _modules()
-        if (n_lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
-    }
-    assert not long, long
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_an_estimator_reads_as_a_base_a_task_part_and_a_network_part(name):
+    ours = [
+        cls.__name__
+        for cls in getattr(skvarhyper, name).__mro__
+        if cls.__module__.startswith("skvarhyper")
+    ]
+    assert len(ours) <= MAX_PACKAGE_CLASSES_IN_MRO, ours
+
+
+def _package_classes():
+    for module_name, _ in _modules():
+        if module_name.endswith("__main__"):
+            continue  # running it runs the command line
+        module = __import__(module_name, fromlist=["_"])
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module_name:
+                yield cls
+
+
+def test_every_class_with_abstract_methods_is_an_abc():
+    offenders = []
+    for cls in _package_classes():
+        declared = [
+            name
+            for name, value in vars(cls).items()
+            if getattr(value, "__isabstractmethod__", False)
+        ]
+        if declared and not issubclass(cls, ABC):
+            offenders.append(f"{cls.__qualname__}: {declared}")
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    "module", ["_estimators.base", "_estimators.hypernetwork", "_search"]
+)
+def test_a_part_that_leaves_a_hook_out_cannot_be_built(module):
+    module = __import__(f"skvarhyper.{module}", fromlist=["_"])
+    (base,) = [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__ and cls.__name__.startswith("Base")
+    ]
+    assert base.__abstractmethods__
+    incomplete = type("Incomplete", (base,), {})
+    with pytest.raises(TypeError, match="abstract"):
+        incomplete()
+
+
+def test_no_class_of_the_package_is_a_mixin():
+    mixins = [cls.__qualname__ for cls in _package_classes() if "Mixin" in cls.__name__]
+    assert not mixins, mixins
+
+
+def test_few_private_modules_lie_loose_in_the_package():
+    loose = sorted(
+        path.name for path in PACKAGE.glob("_*.py") if path.stem != "__init__"
+    )
+    loose = [name for name in loose if not name.startswith("__")]
+    assert len(loose) <= MAX_LOOSE_PRIVATE_MODULES, loose
+
+
+def _private_calls_on_others(path):
+    """``obj._name(...)`` calls in ``path`` on anything but ``self``/``cls``."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr.startswith("_")
+            and not node.func.attr.startswith("__")
+            and not (
+                isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("self", "cls", "super")
+            )
+        ):
+            yield f"{path.name}:{node.lineno} {ast.unparse(node.func)}"
+
+
+@pytest.mark.parametrize("part", ["path.py", "plotting", "experiments"])
+def test_paths_plots_and_experiments_use_the_public_api(part):
+    root = PACKAGE / part
+    paths = [root] if root.is_file() else sorted(root.rglob("*.py"))
+    calls = [call for path in paths for call in _private_calls_on_others(path)]
+    assert not calls, calls
 
 
 def _function_lengths(path):

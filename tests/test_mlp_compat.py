@@ -339,7 +339,7 @@ def test_onnx_export_agrees_with_the_model(informative):
 def test_compression_follows_dead_units_back_through_the_layers():
     """A unit whose only outgoing weights lead to a removed unit is removed
     too; a unit without incoming weights becomes a bias."""
-    from skvarhyper._export import _drop_dead_units
+    from skvarhyper._estimators.export import _drop_dead_units
 
     rng = np.random.RandomState(0)
     coefs = [rng.randn(3, 4), rng.randn(4, 2), rng.randn(2, 2)]

@@ -246,7 +246,7 @@ def test_large_prediction_is_batched_and_equal_to_small_batches(data, monkeypatc
     X, y = data
     clf = VariationalMLPClassifier(**FAST).fit(X, y)
     expected = clf.predict_proba(X)
-    monkeypatch.setattr("skvarhyper._posterior.PREDICT_BATCH_SIZE", 7)
+    monkeypatch.setattr("skvarhyper._estimators.base.PREDICT_BATCH_SIZE", 7)
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-6)
 
 

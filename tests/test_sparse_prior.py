@@ -106,9 +106,9 @@ def test_warmup_keeps_a_small_table_from_being_pruned_away():
 
 def _one_step(estimator, X, y):
     """The loss and gradients of one training step of a fresh net."""
-    estimator._validate_hyperparameters()
+    estimator._check_params()
     X_t, y_t = estimator._validate_X(X, y, reset=True)
-    codes = estimator._fit_targets(y_t, None, first=True)
+    codes = estimator._encode_targets(y_t, first=True)
     estimator._rng = np.random.RandomState(0)
     net = estimator._new_net(X_t.shape[1], len(X_t), None, seed=0)
     net.history.new_epoch()

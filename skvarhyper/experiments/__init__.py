@@ -7,7 +7,7 @@ command starts, and refuses bad input, without loading torch.
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_attributes
+from .._utils.lazy import lazy_attributes
 from ._checks import METHODS, THESIS_COMPLEXITIES
 from .data import DatasetError, load_dataset
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import check_device
+from .._training.config import check_device
 from ..path import DEFAULT_FRACTIONS
 from ._checks import (
     HYPER_METHODS,
@@ -68,7 +68,7 @@ def _run_hypernetwork(run, generator, complexity_range, methods, finetune_epochs
         outcomes[name] = Outcome()
         scores = curves(hyper, grid, run.fractions, run.valid, run.test)
         outcomes[name].add(*scores, seconds)
-        outcomes[name].add_errors(run, [hyper._model_at(c) for c in grid])
+        outcomes[name].add_errors(run, [hyper.to_variational(c) for c in grid])
         run.say(
             f"[{name}] {run.prefix} all {len(grid)} λ: {seconds:.1f} s, "
             f"test {run.score_name} {' '.join(f'{s:.4f}' for s in scores[1][:, 0])}"

@@ -11,10 +11,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
-from .._hyper import HyperVariationalClassifier
-from .._hyper_regressor import HyperVariationalRegressor
-from .._variational import VariationalMLPClassifier
-from .._variational_regressor import VariationalMLPRegressor
+from .._estimators.classifier import (
+    HyperVariationalClassifier,
+    VariationalMLPClassifier,
+)
+from .._estimators.regressor import HyperVariationalRegressor, VariationalMLPRegressor
 from ..nn.pruning import masks_from_scores
 from ..path import pruning_curve
 

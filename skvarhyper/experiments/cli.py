@@ -72,7 +72,7 @@ def _prepare(args):
         X, y = check_data(data.X, data.y, task)
     except ValueError as exc:
         raise DatasetError(f"{data.name}: {exc}") from None
-    from .._validation import check_device
+    from .._training.config import check_device
 
     check_device(args.device)
     return {

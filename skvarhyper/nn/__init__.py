@@ -9,7 +9,7 @@ from .hyper import (
     LowRankGenerator,
 )
 from .layers import VariationalLinear
-from .likelihood import GaussianLikelihood
+from .likelihood import CategoricalLikelihood, GaussianLikelihood
 from .mlp import VariationalMLP
 from .pruning import (
     PRUNING_SCORES,
@@ -22,6 +22,7 @@ from .pruning import (
 __all__ = [
     "ACTIVATIONS",
     "PRUNING_SCORES",
+    "CategoricalLikelihood",
     "ComplexityEncoder",
     "GaussianLikelihood",
     "HyperVariationalMLP",

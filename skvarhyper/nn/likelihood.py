@@ -1,11 +1,56 @@
-"""The Gaussian likelihood of a regression network, with a learned noise."""
+"""The likelihoods of the networks' outputs: categorical for classification,
+Gaussian with a learned noise for regression.
+
+Both give the negative log-likelihood of every row (``forward``), its batch
+mean (``mean_nll``), the score a validation batch records (``score``) and the
+most probable target (``mode``), so that a training loop and the evidence of
+a fitted model use one likelihood per task.
+"""
 
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class CategoricalLikelihood(nn.Module):
+    """``y ~ Categorical(softmax(f(x)))``: the likelihood of a classifier's
+    logits, with no parameters of its own."""
+
+    #: Name of :meth:`score` in a training history (``valid_accuracy``).
+    score_name = "accuracy"
+    #: Whether the likelihood of a hypernetwork's model depends on its ``λ``.
+    depends_on_complexity = False
+
+    def forward(
+        self, logits: Tensor, target: Tensor, t: Tensor | None = None
+    ) -> Tensor:
+        """Negative log-probability of the class codes ``target`` ``(...)``
+        under ``logits`` ``(..., n_classes)``, per row; ``t`` is ignored."""
+        return F.cross_entropy(
+            logits.flatten(0, -2), target.flatten(), reduction="none"
+        ).view(target.shape)
+
+    def mean_nll(self, logits: Tensor, target: Tensor) -> Tensor:
+        """The mean of :meth:`forward` over a batch, as ``cross_entropy``
+        reduces it (which rounds differently from ``forward(...).mean()``)."""
+        return F.cross_entropy(logits, target)
+
+    def score(self, logits: Tensor, target: Tensor) -> float:
+        """Accuracy of the most probable classes."""
+        return (self.mode(logits) == target).double().mean().item()
+
+    def mode(self, logits: Tensor) -> Tensor:
+        """The most probable class code of every row."""
+        return logits.argmax(-1)
+
+    @torch.no_grad()
+    def at(self, t: float) -> "CategoricalLikelihood":
+        """The likelihood of one ``t``: this one, which does not depend on it."""
+        return self
 
 
 class GaussianLikelihood(nn.Module):
@@ -25,6 +70,9 @@ class GaussianLikelihood(nn.Module):
     device, dtype : optional
         Where and how the parameters are created.
     """
+
+    #: Name of :meth:`score` in a training history (``valid_r2``).
+    score_name = "r2"
 
     def __init__(self, n_outputs: int = 1, degree: int = 0, device=None, dtype=None):
         super().__init__()
@@ -54,6 +102,23 @@ class GaussianLikelihood(nn.Module):
             log_std = log_std[:, None, :]
         z = (target - mean) * torch.exp(-log_std)
         return (0.5 * z * z + log_std + _HALF_LOG_2PI).sum(-1)
+
+    @property
+    def depends_on_complexity(self) -> bool:
+        """Whether the noise of a hypernetwork's model depends on its ``λ``."""
+        return self.degree > 0
+
+    def mean_nll(self, mean: Tensor, target: Tensor) -> Tensor:
+        """The mean of :meth:`forward` over a batch (the constant noise)."""
+        return self(mean, target).mean()
+
+    def score(self, mean: Tensor, target: Tensor) -> float:
+        """One minus the mean squared error: R² for targets of unit variance."""
+        return 1.0 - (mean - target).double().square().mean().item()
+
+    def mode(self, mean: Tensor) -> Tensor:
+        """The most probable target: the mean."""
+        return mean
 
     @torch.no_grad()
     def at(self, t: float) -> "GaussianLikelihood":

@@ -4,9 +4,8 @@ import warnings
 from pathlib import Path
 
 import joblib
-from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_device
+from .._training.config import check_device
 
 ESTIMATOR_FILE = "estimator.joblib"
 NET_FILES = {
@@ -84,49 +83,3 @@ def load_estimator(cls, path, device=None):
     net.generator = None
     estimator.net_ = net
     return estimator
-
-
-class PersistenceMixin:
-    """``save`` and ``load`` of a fitted variational classifier."""
-
-    def save(self, path):
-        """Save the fitted model into the directory ``path``.
-
-        The network goes through skorch's ``save_params`` (``params.pt``,
-        ``optimizer.pt``, ``criterion.pt`` with a regressor's noise,
-        ``history.json``), so training can continue after
-        :meth:`load`; the estimator's parameters and learned attributes go into
-        ``estimator.joblib``.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Directory to write; created if needed.
-
-        Returns
-        -------
-        self : object
-            The estimator, unchanged.
-        """
-        check_is_fitted(self)
-        save_estimator(self, path)
-        return self
-
-    @classmethod
-    def load(cls, path, *, device=None):
-        """Load a model written by :meth:`save`.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Directory written by :meth:`save`.
-        device : str or torch.device, default=None
-            Where to put the network; None keeps the saved ``device`` when it
-            is available here and falls back to the CPU with a warning.
-
-        Returns
-        -------
-        estimator : object
-            The fitted estimator.
-        """
-        return load_estimator(cls, path, device)

@@ -66,7 +66,7 @@ def _mean_network(estimator, compress, target):
     """The activation and the posterior means (``coefs_``, ``intercepts_``)
     of ``estimator``'s selected network, dead units dropped when
     ``compress``; ``target`` names the scikit-learn class for errors."""
-    activation = estimator._selected_module().activation
+    activation = estimator._predictive_module().activation
     if activation not in SKLEARN_ACTIVATIONS or activation == "softmax":
         raise ValueError(
             f"activation={activation!r} has no {target} counterpart; "

@@ -1,21 +1,23 @@
-"""The skorch nets of the variational classifiers and their configuration.
+"""The skorch nets that train the variational networks.
 
 No scikit-learn validation here: the estimators check their parameters and
-build these nets, which own the objective (the negative generalised evidence),
-the draws of ``λ`` per batch, batch iteration and the random generator of a
-training run.
+build these nets (:mod:`.config`), which own the objective (the negative
+generalised evidence), the draws of ``λ`` per batch, batch iteration and the
+random generator of a training run. The task enters through the net's
+criterion, a likelihood of :mod:`skvarhyper.nn.likelihood`: categorical for a
+classifier, Gaussian with a learned noise for a regressor.
 """
 
 import functools
 
-import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
+from skorch.utils import to_numpy, to_tensor
 
-from ._batches import TensorBatchIterator
-from ._callbacks import EpochEvidence
+from ..nn.likelihood import CategoricalLikelihood
+from .batches import TensorBatchIterator
+from .callbacks import EpochEvidence
 
 
 def drop_unfinished_epoch(history):
@@ -49,21 +51,28 @@ class VariationalNet(NeuralNet):
 
     The loss of a mini-batch is ``mean(NLL) + complexity * KL / n_train``, an
     unbiased estimate of ``-ELBO_complexity / n_train``. The module must return
-    logits and provide ``kl()`` and ``sample_with_kl(x, generator)`` (sampled
-    logits and KL in one pass, for training steps). Besides
-    ``train_loss``/``valid_loss`` the history records per epoch ``*_nll``
-    (mean negative log-likelihood per sample), ``*_kl`` (KL divergence of the
-    posterior from the prior) and ``*_elbo`` (the generalised evidence lower
-    bound of the training set).
+    the network's outputs and provide ``kl()`` and
+    ``sample_with_kl(x, generator)`` (sampled outputs and KL in one pass, for
+    training steps). Besides ``train_loss``/``valid_loss`` the history records
+    per epoch ``*_nll`` (mean negative log-likelihood per sample), ``*_kl`` (KL
+    divergence of the posterior from the prior), ``*_elbo`` (the generalised
+    evidence lower bound of the training set) and, on validation batches, the
+    likelihood's score (``valid_accuracy``, ``valid_r2``).
 
-    ``predict_proba`` and ``predict`` behave as skorch's
-    ``NeuralNetClassifier``'s (posterior-mean probabilities, class codes), so
-    scoring callbacks such as ``EpochScoring("accuracy")`` work.
+    ``predict_proba`` returns the posterior-mean network's outputs (through
+    skorch's ``predict_nonlinearity``: a classifier's estimator passes the
+    softmax) and ``predict`` the likelihood's most probable targets (class
+    codes for a classifier), so that scoring callbacks such as
+    ``EpochScoring("accuracy")`` work.
 
     Parameters
     ----------
     module : torch module class
         Built on the meta device and initialised from ``generator``.
+    criterion : likelihood class, default=CategoricalLikelihood
+        :class:`~skvarhyper.nn.CategoricalLikelihood` or
+        :class:`~skvarhyper.nn.GaussianLikelihood`; ``criterion_`` is the
+        negative log-likelihood of every row.
     complexity : float, default=1.0
         Weight ``λ`` of the KL term.
     n_train : int, default=1
@@ -95,7 +104,7 @@ class VariationalNet(NeuralNet):
         train_weights=None,
         train_rows=None,
         complexity_warmup=0,
-        criterion=torch.nn.CrossEntropyLoss,
+        criterion=CategoricalLikelihood,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
         train_split=None,
@@ -199,25 +208,25 @@ class VariationalNet(NeuralNet):
     def mean_nll(self, y_pred, y_true, X=None, training=False):
         """A batch's mean negative log-likelihood per row, the rows weighted
         by ``train_weights`` in training."""
+        targets = to_tensor(y_true, device=self.device)
         weights = self.batch_weights() if training else None
         if weights is None:
-            return super().get_loss(y_pred, y_true, X=X, training=training)
-        targets = to_tensor(y_true, device=self.device)
+            return self.criterion_.mean_nll(y_pred, targets)
         return (self.row_nll(y_pred, targets) * weights).mean()
 
     def row_nll(self, outputs, targets, complexity=None):
-        """Negative log-likelihood of every row: logits ``(..., n_classes)``
-        and class codes ``(...)``; ``complexity``, the ``λ`` of each block of
-        rows, is for likelihoods that depend on it."""
-        return torch.nn.functional.cross_entropy(
-            outputs.flatten(0, -2), targets.flatten(), reduction="none"
-        ).view(targets.shape)
+        """Negative log-likelihood of every row; ``complexity``, the ``λ`` of
+        each block of rows ``(S,)``, for a likelihood that depends on it."""
+        t = None
+        if complexity is not None and self.criterion_.depends_on_complexity:
+            t = self.module_.encoder.encode(complexity)
+        return self.criterion_(outputs, targets, t)
 
-    def record_score(self, logits, y_true):
-        """Write a validation batch's accuracy into the history."""
-        y_true = to_tensor(y_true, device=logits.device)
-        correct = logits.argmax(-1) == y_true
-        self.history.record_batch("valid_accuracy", correct.double().mean().item())
+    def record_score(self, outputs, y_true):
+        """Write a validation batch's score into the history."""
+        y_true = to_tensor(y_true, device=outputs.device)
+        score = self.criterion_.score(outputs, y_true)
+        self.history.record_batch(f"valid_{self.criterion_.score_name}", score)
 
     def record_evidence(self, prefix, nll, kl, elbo):
         """Write one batch's evidence terms into the history."""
@@ -225,11 +234,13 @@ class VariationalNet(NeuralNet):
         self.history.record_batch(f"{prefix}_kl", kl.item())
         self.history.record_batch(f"{prefix}_elbo", elbo.item())
 
-    # --- classifier behaviour for callbacks -------------------------------------
+    # --- predictions for callbacks -------------------------------------------------
 
     def predict(self, X):
-        """Class codes (indices into the estimator's ``classes_``)."""
-        return np.argmax(self.predict_proba(X), axis=1)
+        """The likelihood's most probable targets: class codes (indices into
+        the estimator's ``classes_``) or standardised target values."""
+        outputs = torch.from_numpy(self.predict_proba(X))
+        return to_numpy(self.criterion_.mode(outputs))
 
     # --- interruption -------------------------------------------------------------
 

@@ -1,14 +1,65 @@
 """The skorch net's configuration from an estimator's parameters: the one
 place where estimator parameters become net parameters."""
 
+from numbers import Integral
+
 import torch
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 
-from ._callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
-from ._training import supports_fused
+from .callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
+from .nets import supports_fused
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+def check_device(device) -> torch.device:
+    """Return ``device`` as a ``torch.device``, or raise if it is unusable here."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', "
+            "'cuda:N' or 'mps'."
+        ) from exc
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={str(device)!r} was requested but CUDA is not available "
+                "on this machine; use device='cpu'."
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={str(device)!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)."
+            )
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            "device='mps' was requested but MPS is not available; use device='cpu'."
+        )
+    elif device.type not in {"cpu", "cuda", "mps"}:
+        raise ValueError(
+            f"device={str(device)!r} is not supported; use 'cpu', 'cuda' or 'mps'."
+        )
+    return device
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
+    """Return the hidden sizes as a tuple of positive ints, or raise."""
+    sizes = (
+        (hidden_layer_sizes,)
+        if isinstance(hidden_layer_sizes, Integral)
+        else tuple(hidden_layer_sizes)
+    )
+    if not sizes or not all(
+        isinstance(size, Integral) and not isinstance(size, bool) and size >= 1
+        for size in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a non-empty sequence of positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
 
 
 def warmup_epochs(estimator):
@@ -59,11 +110,10 @@ def net_parameters(
     valid_dataset,
     fingerprint,
     description,
-    complexity,
 ):
     """Keyword arguments of the skorch net that every estimator shares, on the
-    checked ``device``, training at ``complexity`` on ``n_rows`` rows of total
-    weight ``n_train`` (the scale of the KL term).
+    checked ``device``, training on ``n_rows`` rows of total weight
+    ``n_train`` (the scale of the KL term).
 
     Early stopping applies when there is a ``valid_dataset``.
     ``fingerprint`` (with its ``description``) names the checkpoint directory
@@ -72,7 +122,6 @@ def net_parameters(
     device = str(device)
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {
-        "complexity": complexity,
         "complexity_warmup": warmup_epochs(estimator),
         "n_train": n_train,
         "optimizer": optimizer,
