@@ -60,7 +60,7 @@ from .._training.config import (
     net_parameters,
 )
 from .._training.nets import VariationalNet, drop_unfinished_epoch, make_generator
-from .._utils.state import FitInterrupted, fit_fingerprint, fit_parameters, transaction
+from .._utils.state import FitInterrupted, fit_fingerprint, transaction
 from ..nn import ACTIVATIONS, VariationalMLP
 from ..nn.functional import PRIORS
 from ..nn.log_uniform import log_alpha
@@ -442,20 +442,11 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             n_features, n_train
         )
         device = check_device(self.device)
-        description = fit_parameters(self) if fingerprint else None
         net = net_class(
             module,
             **{f"module__{name}": value for name, value in module_kwargs.items()},
             **net_kwargs,
-            **net_parameters(
-                self,
-                device,
-                n_rows,
-                n_train,
-                valid_dataset,
-                fingerprint,
-                description,
-            ),
+            **net_parameters(self, device, n_rows, n_train, valid_dataset, fingerprint),
             generator=make_generator(seed, device),
             train_weights=_mean_one(weights),
             train_rows=rows,
@@ -836,7 +827,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     def _history(self, key):
         self._check_fitted()
-        return [float(value) for value in self.net_.history[:, key]]
+        return [float(epoch[key]) for epoch in self.net_.history]
 
     @property
     def n_iter_(self):
@@ -853,9 +844,11 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     @property
     def best_loss_(self):
-        """The smallest training loss, or None with ``early_stopping``, as in
-        ``MLPClassifier``."""
-        return None if self.early_stopping else min(self.loss_curve_)
+        """The smallest training loss, or None with ``early_stopping`` (as in
+        ``MLPClassifier``) or before the first epoch (a hypernetwork's
+        exported model)."""
+        losses = self.loss_curve_
+        return None if self.early_stopping or not losses else min(losses)
 
     @property
     def validation_scores_(self):

@@ -7,6 +7,7 @@ import torch
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 
+from .._utils.state import fit_parameters
 from .callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
 from .nets import supports_fused
 
@@ -109,16 +110,16 @@ def net_parameters(
     n_train,
     valid_dataset,
     fingerprint,
-    description,
 ):
     """Keyword arguments of the skorch net that every estimator shares, on the
     checked ``device``, training on ``n_rows`` rows of total weight
     ``n_train`` (the scale of the KL term).
 
     Early stopping applies when there is a ``valid_dataset``.
-    ``fingerprint`` (with its ``description``) names the checkpoint directory
-    of this fit; None for no checkpoint.
+    ``fingerprint`` names the checkpoint directory of this fit (described by
+    the estimator's fit parameters); None for no checkpoint.
     """
+    description = fit_parameters(estimator) if fingerprint else None
     device = str(device)
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {

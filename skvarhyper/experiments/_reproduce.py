@@ -32,6 +32,18 @@ from ._restart import (
 __all__ = ["METHODS", "THESIS_COMPLEXITIES", "reproduce"]
 
 
+def _add_single_model(run, outcome, name, complexity, model, seconds):
+    """Score a single network of ``complexity``, fitted in ``seconds``, into
+    ``outcome``, and say so."""
+    scores = curves(model, None, run.fractions, run.valid, run.test)
+    outcome.add(*scores, seconds)
+    outcome.add_errors(run, [model])
+    run.say(
+        f"[{name}] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
+        f"test {run.score_name} {scores[1][0][0]:.4f}"
+    )
+
+
 def _run_variational(run):
     """One variational network per λ, pruned by SNR."""
     outcome = Outcome()
@@ -41,13 +53,7 @@ def _run_variational(run):
                 complexity=c, random_state=run.seed, **run.common
             ).fit(*run.train)
         )
-        scores = curves(model, None, run.fractions, run.valid, run.test)
-        outcome.add(*scores, seconds)
-        outcome.add_errors(run, [model])
-        run.say(
-            f"[variational] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
-            f"test {run.score_name} {scores[1][0][0]:.4f}"
-        )
+        _add_single_model(run, outcome, "variational", complexity, model, seconds)
     return {"variational": outcome}
 
 
@@ -90,13 +96,7 @@ def _finetune(run, hyper, grid, name, epochs):
             return model.fit(*run.train)
 
         model, seconds = timed(fit)
-        scores = curves(model, None, run.fractions, run.valid, run.test)
-        outcome.add(*scores, seconds)
-        outcome.add_errors(run, [model])
-        run.say(
-            f"[{name}] {run.prefix} λ={complexity:g}: {seconds:.1f} s, "
-            f"test {run.score_name} {scores[1][0][0]:.4f}"
-        )
+        _add_single_model(run, outcome, name, complexity, model, seconds)
     return outcome
 
 
