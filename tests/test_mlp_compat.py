@@ -72,6 +72,23 @@ def test_loss_curve_and_n_iter_follow_the_history(fitted):
     assert fitted.best_validation_score_ is None
 
 
+def test_a_model_exported_from_a_hypernetwork_has_trained_no_epoch(informative):
+    """The model of one λ of a hypernetwork has an empty history: its MLP
+    attributes say so (they raised a KeyError), and it exports as any other."""
+    X, y = informative
+    hyper = HyperVariationalClassifier(**FAST).fit(X, y)
+    model = hyper.to_variational(0.1)
+    assert (model.n_iter_, model.loss_curve_, model.best_loss_) == (0, [], None)
+    np.testing.assert_allclose(
+        model.to_sklearn().predict_proba(X),
+        model.set_params(predictive="mean").predict_proba(X),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    model.set_params(warm_start=True, max_epochs=2).fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == 2
+
+
 @pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
 def test_validation_scores_with_early_stopping(cls, informative):
     model = cls(**FAST, early_stopping=True).fit(*informative)
