@@ -1,14 +1,15 @@
 """The base of every variational estimator: one variational MLP, fitted,
 pruned and read.
 
-``fit`` runs, in this module unless said otherwise::
+``VariationalMLPClassifier.fit`` runs, in this module unless said otherwise::
 
     fit -> transaction (_utils/state.py) -> _fit
-        -> _check_params -> _validate_X -> row_weights
-        -> _encode_targets (the task: classifier.py or regressor.py)
-        -> _split_validation -> _new_net (-> net_parameters, _training/config.py)
-        -> net.partial_fit (skorch's loop; the objective in _training/nets.py)
-        -> _commit -> _apply_selection
+      -> _check_params -> _validate_X -> row_weights
+      -> _encode_targets (the task: classifier.py)
+      -> _split_validation
+      -> _new_net (-> net_parameters, _training/config.py)
+      -> net.partial_fit (skorch's loop; the step in _training/nets.py)
+      -> _reference_rows -> _commit (-> _apply_selection)
 
 Each kind of state has one owner. The parameters live on the estimator and
 reach the net in :meth:`BaseVariationalEstimator._new_net` only. A fit never
@@ -59,7 +60,7 @@ from .._training.config import (
     check_hidden_layer_sizes,
     net_parameters,
 )
-from .._training.nets import VariationalNet, drop_unfinished_epoch, make_generator
+from .._training.nets import VariationalNet, make_generator
 from .._utils.state import FitInterrupted, fit_fingerprint, transaction
 from ..nn import ACTIVATIONS, VariationalMLP
 from ..nn.functional import PRIORS
@@ -369,7 +370,6 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             epochs = dict(net.callbacks_)["checkpoint"].resume(net, epochs)
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(targets), epochs=epochs)
-        drop_unfinished_epoch(net.history)
         previous = getattr(self, "_reference_rows_", None) if incremental else None
         self._commit(
             net,

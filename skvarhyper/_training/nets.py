@@ -20,13 +20,6 @@ from .batches import TensorBatchIterator
 from .callbacks import EpochEvidence
 
 
-def drop_unfinished_epoch(history):
-    """Remove the last epoch of ``history`` if an interruption cut it short
-    (it has no ``train_loss``), so the history holds complete epochs only."""
-    if history and "train_loss" not in history[-1]:
-        del history[-1]
-
-
 def make_generator(seed, device) -> torch.Generator:
     """A torch generator on ``device`` seeded with ``seed``: the only source of
     randomness of a fit or a prediction, so torch's global one is left alone
@@ -263,6 +256,15 @@ class VariationalNet(NeuralNet):
         except KeyboardInterrupt:
             self.interrupted_ = not self.stopped_by_callback_
             raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``; afterwards (the callbacks' ``on_train_end``
+        included) the epoch an interruption cut short, which has no
+        ``train_loss``, is dropped, so the history holds complete epochs only."""
+        super().partial_fit(X, y, classes=classes, **fit_params)
+        if self.history and "train_loss" not in self.history[-1]:
+            del self.history[-1]
+        return self
 
 
 class HyperVariationalNet(VariationalNet):
