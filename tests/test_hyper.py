@@ -7,12 +7,20 @@ import pytest
 import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import LRScheduler
 
-from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
+from skvarhyper import (
+    HyperVariationalClassifier,
+    VariationalMLPClassifier,
+    complexity_path,
+)
+from skvarhyper.nn import HyperVariationalMLP
 
 FAST = {"hidden_layer_sizes": (16,), "max_epochs": 10, "random_state": 0}
+# Smaller fits, for the tests on the ``three_classes`` table.
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +81,18 @@ def test_set_complexity_zero_on_a_log_scale_is_refused(fitted):
         _copy(fitted).set_complexity(0.0)
 
 
+def test_hypernetwork_rejects_a_complexity_beyond_float32(three_classes):
+    """λ = 1e300 cannot be encoded in float32; set_complexity and
+    complexity_path refuse it instead of returning NaN probabilities."""
+    X, y = three_classes
+    hyper = HyperVariationalClassifier(**TINY).fit(X, y)
+    with pytest.raises(ValueError):
+        hyper.set_complexity(1e300)
+    with pytest.raises(ValueError):
+        complexity_path(hyper, X, y, complexities=[1e300])
+    assert np.all(np.isfinite(hyper.predict_proba(X)))
+
+
 def test_uniform_sampling_supports_zero(data):
     clf = HyperVariationalClassifier(
         **FAST, complexity_range=(0.0, 2.0), complexity_sampling="uniform"
@@ -106,8 +126,26 @@ def test_to_variational_round_trip(fitted, data, complexity):
     )
     assert clf.sparsity_ == hyper.sparsity_
     assert clf.evidence(X, y) == pytest.approx(hyper.evidence(X, y))
+    # Fine-tuning the exported network trains it: two more epochs, every
+    # parameter moved, and the score of the exported model (which predicts as
+    # the hypernetwork) kept within 0.1.
+    n_iter, score = clf.n_iter_, hyper.score(X, y)
+    before = {k: v.clone() for k, v in clf.net_.module_.named_parameters()}
     clf.set_params(warm_start=True, max_epochs=2).fit(X, y)
-    assert clf.score(X, y) > 0.5
+    assert clf.n_iter_ == n_iter + 2
+    after = dict(clf.net_.module_.named_parameters())
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        assert not torch.equal(after[name], value), name
+    assert clf.score(X, y) >= score - 0.1
+
+
+def test_to_variational_warns_outside_the_complexity_range(three_classes):
+    """to_variational warns when it extrapolates, as set_complexity."""
+    X, y = three_classes
+    hyper = HyperVariationalClassifier(**TINY).fit(X, y)
+    with pytest.warns(UserWarning, match="complexity_range"):
+        hyper.to_variational(1e6)
 
 
 def test_generated_networks_start_identical_across_complexities(data):
@@ -128,6 +166,33 @@ def test_draw_batching_modes_train(data, draw_batching):
         **{**FAST, "max_epochs": 40}, draw_batching=draw_batching
     ).fit(*data)
     assert clf.set_complexity(0.01).score(*data) > 0.7
+
+
+def test_hypernetwork_draws_cover_the_range_with_small_batches(
+    three_classes, monkeypatch
+):
+    """With batches smaller than n_complexity_samples, the λ drawn in
+    training still reach the top of complexity_range."""
+    X, y = three_classes
+    seen = []
+    original = HyperVariationalMLP.forward
+
+    def forward(self, x, complexity, *args, **kwargs):
+        if self.training:
+            seen.extend(complexity.detach().cpu().reshape(-1).tolist())
+        return original(self, x, complexity, *args, **kwargs)
+
+    monkeypatch.setattr(HyperVariationalMLP, "forward", forward)
+    HyperVariationalClassifier(
+        hidden_layer_sizes=(8,),
+        batch_size=2,
+        n_complexity_samples=5,
+        complexity_range=(1e-3, 100),
+        max_epochs=1,
+        random_state=0,
+    ).fit(X[:60], y[:60])
+    assert seen
+    assert max(seen) > 10
 
 
 def test_random_state_gives_identical_fits(data):
@@ -182,7 +247,12 @@ def test_memory_fit_uses_the_callbacks_without_hashing_them(data, tmp_path):
     X, y = data
     scoring = EpochScoring("accuracy", on_train=True, name="train_acc")
     clf = HyperVariationalClassifier(**FAST, memory=str(tmp_path), callbacks=[scoring])
-    assert 0 <= clf.fit(X, y).net_.history[-1, "train_acc"] <= 1
+    history = clf.fit(X, y).net_.history
+    # The scoring ran every epoch, and (the hypernetwork's net predicts anew,
+    # use_caching=False) the last epoch's score is the final net's accuracy.
+    assert all("train_acc" in row for row in history)
+    assert len(set(history[:, "train_acc"])) > 1
+    assert history[-1, "train_acc"] == accuracy_score(y, clf.net_.predict(X))
     other = EpochScoring("accuracy", on_train=True, name="train_acc")
     clf.set_params(callbacks=[other]).fit(X, y)
     assert _cache_entries(tmp_path) == 1
@@ -196,6 +266,19 @@ def test_grid_search_with_memory_trains_one_hypernetwork_per_fold(data, tmp_path
     ).fit(*data)
     assert _cache_entries(tmp_path) == 4  # 3 folds + the refit
     assert search.best_estimator_.complexity in (0.01, 0.1, 1.0, 10.0)
+
+
+def test_memory_does_not_keep_stale_feature_names(three_classes, tmp_path):
+    """A cached hypernetwork fitted on a DataFrame, then refitted on an
+    array, has no feature_names_in_."""
+    pd = pytest.importorskip("pandas")
+    X, y = three_classes
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = HyperVariationalClassifier(**TINY, memory=str(tmp_path))
+    clf.fit(frame, y)
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    clf.fit(X, y)
+    assert not hasattr(clf, "feature_names_in_")
 
 
 BAD_PARAMS = {
@@ -219,6 +302,15 @@ def test_bad_hypernetwork_parameters_name_the_parameter(data, name, value):
         HyperVariationalClassifier(**FAST, **{name: value}).fit(*data)
 
 
+def test_complexity_range_beyond_float32_is_a_parameter_error(three_classes):
+    """A complexity_range float32 cannot hold is named as the cause,
+    not reported as a divergence."""
+    X, y = three_classes
+    hyper = HyperVariationalClassifier(**TINY, complexity_range=(1e-300, 1e300))
+    with pytest.raises(ValueError, match="complexity_range"):
+        hyper.fit(X, y)
+
+
 def test_unfitted_hypernetwork_raises_not_fitted():
     with pytest.raises(NotFittedError):
         HyperVariationalClassifier().set_complexity(1.0)
@@ -229,7 +321,16 @@ def test_unfitted_hypernetwork_raises_not_fitted():
 def test_shrinkage_is_part_of_the_architecture(data):
     X, y = data
     clf = HyperVariationalClassifier((4,), max_epochs=1, random_state=0).fit(X, y)
-    assert clf.net_.module_.shrinkage is not None
+    # One shrinkage parameter per weight matrix, of its shape; none without.
+    shrinkage = clf.net_.module_.shrinkage
+    assert len(shrinkage) == clf.n_layers_ - 1
+    assert [rho.shape for rho in shrinkage] == [
+        mask.shape for mask in clf.net_.module_.weight_masks
+    ]
+    plain = HyperVariationalClassifier(
+        (4,), max_epochs=1, random_state=0, shrinkage=False
+    ).fit(X, y)
+    assert plain.net_.module_.shrinkage is None
     clf.set_params(shrinkage=False, warm_start=True)
     with pytest.raises(ValueError, match="shrinkage"):
         clf.fit(X, y)

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
@@ -5,6 +7,7 @@ from sklearn.exceptions import NotFittedError
 
 from skvarhyper import HyperVariationalClassifier, HyperVariationalClassifierCV
 
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 PARAMS = {"hidden_layer_sizes": (16,), "max_epochs": 20, "random_state": 0}
 
 
@@ -123,3 +126,16 @@ def test_bad_parameters(data, params, match):
 def test_unfitted_raises_not_fitted(data):
     with pytest.raises(NotFittedError):
         HyperVariationalClassifierCV().predict(data[0])
+
+
+def test_a_failed_cv_fit_leaves_the_fitted_cv_estimator_unchanged(three_classes):
+    X, y = three_classes
+    params = {**TINY, "complexities": [0.1, 1.0], "cv": 2}
+    clf = HyperVariationalClassifierCV(**params).fit(X, y)
+    before = {k: copy.copy(v) for k, v in vars(clf).items()}
+    clf.set_params(complexities=[0.1, 1.0, 10.0], lr=1e30)
+    with pytest.raises(ValueError):
+        clf.fit(X * 1e30, y)
+    assert vars(clf).keys() == before.keys()
+    assert clf.complexities_.shape == before["complexities_"].shape
+    assert clf.scores_.shape == before["scores_"].shape

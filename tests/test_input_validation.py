@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
 
 from skvarhyper import (
@@ -14,6 +15,10 @@ from skvarhyper import (
 )
 
 FAST = {"hidden_layer_sizes": (8,), "lr": 1e-2, "max_epochs": 3, "random_state": 0}
+# At the default lr, for the tests on the ``three_classes`` table and on iris.
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
+CLASSES = [VariationalMLPClassifier, HyperVariationalClassifier]
+CLASS_IDS = ["variational", "hyper"]
 RNG = np.random.RandomState(0)
 X = RNG.normal(size=(60, 4))
 Y = np.arange(60) % 3
@@ -97,6 +102,15 @@ def test_bad_training_data_is_refused_and_leaves_the_model_unchanged(
     _assert_unchanged(fitted, snapshot)
 
 
+def test_fit_rejects_values_beyond_float32(three_classes):
+    """X finite in float64 but infinite in float32 is refused by fit."""
+    X, y = three_classes
+    X = X.copy()
+    X[0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"float32|range|large"):
+        VariationalMLPClassifier(**TINY).fit(X, y)
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [(name, value) for name, values in BAD_PARAMS.items() for value in values],
@@ -110,6 +124,16 @@ def test_out_of_range_parameters_name_the_parameter(fitted, name, value):
     finally:
         fitted.set_params(**{name: snapshot[0][name]})
     _assert_unchanged(fitted, snapshot)
+
+
+def test_early_stopping_on_too_few_samples_names_the_parameter():
+    """Too few samples to hold out one per class is explained in terms
+    of early_stopping / validation_fraction."""
+    X, y = load_iris(return_X_y=True)
+    rows = [0, 1, 50, 51, 100, 101]
+    clf = VariationalMLPClassifier(**TINY, early_stopping=True)
+    with pytest.raises(ValueError, match=r"early_stopping|validation_fraction"):
+        clf.fit(X[rows], y[rows])
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
@@ -126,6 +150,17 @@ def test_bad_prediction_data(fitted, case):
     bad_X, _, error, match = BAD_FIT_DATA[case]
     with pytest.raises(error, match=match):
         fitted.predict_proba(bad_X)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=CLASS_IDS)
+def test_predict_proba_rejects_values_beyond_float32(three_classes, cls):
+    """Prediction refuses X that float32 cannot hold, instead of NaN."""
+    X, y = three_classes
+    clf = cls(**TINY).fit(X, y)
+    X = X.copy()
+    X[0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"float32|range|large"):
+        clf.predict_proba(X)
 
 
 @pytest.mark.parametrize("fraction", [-0.01, 1.01, np.nan, "half"])

@@ -1,11 +1,14 @@
 import numpy as np
 import pytest
+import torch
+from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification
 
 from skvarhyper import (
     HyperVariationalClassifier,
     VariationalMLPClassifier,
     complexity_path,
+    pruning_curve,
 )
 
 
@@ -50,3 +53,22 @@ def test_variational_model_gives_one_point(data):
     assert path.complexities.tolist() == [1.0]
     with pytest.raises(ValueError, match="HyperVariationalClassifier"):
         complexity_path(clf, *data, complexities=[0.1, 1.0])
+
+
+def test_pruning_curve_keeps_the_masks_of_a_fine_tuned_model(three_classes):
+    """pruning_curve leaves a pruned, then fine-tuned model's masks (and
+    so its predictions) exactly as they were."""
+    X, y = three_classes
+    clf = VariationalMLPClassifier(
+        hidden_layer_sizes=(16,), lr=0.05, max_epochs=5, random_state=0
+    ).fit(X, y)
+    clf.prune(0.5)
+    for _ in range(5):
+        clf.partial_fit(X, y)
+    masks = [mask.clone() for mask in clf.net_.module_.weight_masks]
+    proba = clf.predict_proba(X)
+    pruning_curve(clf, X, y, fractions=[0, 0.5, 0.9])
+    assert clf.prune_fraction == 0.5
+    assert_array_equal(clf.predict_proba(X), proba)
+    for mask, before in zip(clf.net_.module_.weight_masks, masks):
+        assert torch.equal(mask, before)

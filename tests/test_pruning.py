@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 import torch
 
+from skvarhyper import VariationalMLPClassifier
 from skvarhyper.nn.pruning import masks_from_scores, pruning_masks, snr_scores
+
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 
 
 def _posteriors():
@@ -148,3 +151,23 @@ def test_pruning_curve_needs_a_fitted_variational_model(digits_like):
         pruning_curve(LogisticRegression().fit(*digits_like), *digits_like)
     with pytest.raises(NotFittedError):
         pruning_curve(VariationalMLPClassifier(), *digits_like)
+
+
+def test_prune_validates_the_parameters_first(three_classes):
+    X, y = three_classes
+    clf = VariationalMLPClassifier(**TINY).fit(X, y)
+    clf.set_params(prune_score="bogus")
+    with pytest.raises(ValueError, match="prune_score"):
+        clf.prune(0.5)
+
+
+def test_invalid_prune_fraction_set_after_fit_is_refused(three_classes):
+    """prune_fraction=1.5 set on a fitted model is an error wherever
+    the masks are used."""
+    X, y = three_classes
+    clf = VariationalMLPClassifier(**TINY).fit(X, y)
+    clf.set_params(prune_fraction=1.5)
+    with pytest.raises(ValueError, match="prune_fraction"):
+        clf.sparsity_  # noqa: B018
+    with pytest.raises(ValueError, match="prune_fraction"):
+        clf.evidence(X, y)

@@ -1,4 +1,4 @@
-"""Divergence, interruption, checkpoints, persistence, determinism, scale-out."""
+"""Divergence, interruption, persistence, determinism, scale-out."""
 
 import pickle
 
@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
@@ -15,9 +16,12 @@ from skvarhyper import (
     HyperVariationalClassifier,
     HyperVariationalClassifierCV,
     VariationalMLPClassifier,
+    pruning_curve,
 )
 
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 6, "random_state": 0}
+# Three epochs, for the tests on the ``three_classes`` table.
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 ESTIMATORS = [
     VariationalMLPClassifier(**FAST),
     HyperVariationalClassifier(**FAST),
@@ -93,55 +97,6 @@ def test_ctrl_c_stops_training_and_leaves_a_usable_model(data, cls):
     assert clf.prune(0.5).sparsity_ == pytest.approx(0.5, abs=0.05)
 
 
-def test_checkpoint_resumes_an_interrupted_fit(data, tmp_path, monkeypatch):
-    from skvarhyper.nn import VariationalMLP
-
-    X, y = data
-    params = {**FAST, "max_epochs": 8, "checkpoint": tmp_path}
-    n_batches = -(-len(X) // 128)
-    original, calls = VariationalMLP.sample_with_kl, []
-
-    def sample_with_kl(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2 * n_batches + 1:  # Ctrl-C in the third epoch
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(VariationalMLP, "sample_with_kl", sample_with_kl)
-    interrupted = VariationalMLPClassifier(**params)
-    with pytest.raises(KeyboardInterrupt):
-        interrupted.fit(X, y)
-    monkeypatch.setattr(VariationalMLP, "sample_with_kl", original)
-    assert len(interrupted.net_.history) == 2
-    (fit_directory,) = tmp_path.iterdir()
-    assert (fit_directory / "params.pt").exists()
-    resumed = VariationalMLPClassifier(**params).fit(X, y)
-    assert len(resumed.net_.history) == 8
-    saved = interrupted.net_.history[:, "train_loss"]
-    assert resumed.net_.history[:2, "train_loss"] == pytest.approx(saved)
-    finished = VariationalMLPClassifier(**params).fit(X, y)
-    np.testing.assert_array_equal(finished.predict_proba(X), resumed.predict_proba(X))
-
-
-def test_checkpoint_of_another_architecture_gets_its_own_directory(data, tmp_path):
-    X, y = data
-    VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
-    other = VariationalMLPClassifier(**{**FAST, "hidden_layer_sizes": (4,)})
-    other.set_params(checkpoint=tmp_path).fit(X, y)
-    assert len(list(tmp_path.glob("*/params.pt"))) == 2
-    expected = clone(other).set_params(checkpoint=None).fit(X, y)
-    np.testing.assert_array_equal(other.predict_proba(X), expected.predict_proba(X))
-
-
-def test_unreadable_checkpoint_is_a_clear_error(data, tmp_path):
-    X, y = data
-    VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
-    (params,) = tmp_path.glob("*/params.pt")
-    params.write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match=r"checkpoint.*cannot be read"):
-        VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)
-
-
 def _variants(estimator, X, y):
     yield "unfitted", clone(estimator)
     fitted = clone(estimator).fit(X, y)
@@ -169,6 +124,15 @@ def test_round_trips_of_every_estimator(data, estimator, dump, tmp_path):
             )
 
 
+@pytest.mark.parametrize("activation", ["identity", "softmax"])
+def test_every_activation_pickles(three_classes, activation):
+    X, y = three_classes
+    clf = VariationalMLPClassifier(**TINY, activation=activation).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    pruning_curve(clf, X, y, fractions=[0.0, 0.5])
+
+
 @pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
 def test_save_and_load_keep_classes_parameters_and_predictions(data, cls, tmp_path):
     X, y = data
@@ -184,6 +148,34 @@ def test_save_and_load_keep_classes_parameters_and_predictions(data, cls, tmp_pa
         HyperVariationalClassifier.load(tmp_path / "model") if cls is not (
             HyperVariationalClassifier
         ) else VariationalMLPClassifier.load(tmp_path / "model")
+
+
+def test_save_and_load_keep_the_optimizer_state(three_classes, tmp_path):
+    """A loaded model continues training exactly as the saved one."""
+    X, y = three_classes
+    clf = VariationalMLPClassifier(**TINY).fit(X, y)
+    clf.save(tmp_path)
+    loaded = VariationalMLPClassifier.load(tmp_path)
+    clf.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
+def test_load_and_export_use_the_fitted_architecture(three_classes, tmp_path):
+    X, y = three_classes
+    clf = VariationalMLPClassifier(**TINY).fit(X, y)
+    clf.save(tmp_path / "v").set_params(hidden_layer_sizes=(3,))
+    loaded = VariationalMLPClassifier.load(tmp_path / "v")
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    clf.save(tmp_path / "w")
+    assert_array_equal(
+        VariationalMLPClassifier.load(tmp_path / "w").predict_proba(X),
+        clf.predict_proba(X),
+    )
+    hyper = HyperVariationalClassifier(**TINY).fit(X, y)
+    expected = hyper.predict_proba(X)
+    hyper.set_params(hidden_layer_sizes=(3,))
+    assert_allclose(hyper.to_variational().predict_proba(X), expected, rtol=1e-6)
 
 
 def test_a_model_saved_on_an_unavailable_device_loads_on_the_cpu(data, tmp_path):

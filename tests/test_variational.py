@@ -6,13 +6,17 @@ import pytest
 import torch
 from sklearn.datasets import load_iris, make_classification
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback, EpochScoring
 
 from skvarhyper import HyperVariationalClassifier, VariationalMLPClassifier
 
 FAST = {"hidden_layer_sizes": (16,), "lr": 1e-2, "max_epochs": 15, "random_state": 0}
+# Smaller fits, for the tests on the ``three_classes`` table.
+TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -291,6 +295,35 @@ def test_user_callbacks_are_run(data):
     counter = Count()
     clf = VariationalMLPClassifier(**FAST, callbacks=[("count", counter)]).fit(*data)
     assert dict(clf.net_.callbacks_)["count"].epochs == FAST["max_epochs"]
+
+
+class _TrainingSteps(Callback):
+    """The targets and sampled logits of the training steps of an epoch."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.targets, self.logits = [], []
+
+    def on_batch_end(self, net, batch, training, y_pred, **kwargs):
+        if training:
+            self.targets.append(batch[1])
+            self.logits.append(y_pred.detach())
+
+
+def test_epoch_scoring_on_training_data(three_classes):
+    """skorch's EpochScoring of accuracy on the training data works."""
+    X, y = three_classes
+    scoring = EpochScoring("accuracy", on_train=True, name="train_acc")
+    callbacks = [scoring, ("steps", _TrainingSteps())]
+    clf = VariationalMLPClassifier(**TINY, callbacks=callbacks).fit(X, y)
+    accuracy = clf.net_.history[-1]["train_acc"]
+    assert isinstance(accuracy, float)
+    # EpochScoring caches the training steps' outputs (use_caching=True), so
+    # the score is the accuracy of the sampled logits of the epoch's steps,
+    # not that of the net's posterior-mean predictions after it.
+    steps = dict(clf.net_.callbacks_)["steps"]
+    targets = torch.cat(steps.targets).numpy()
+    predicted = torch.cat(steps.logits).argmax(1).numpy()
+    assert accuracy == accuracy_score(targets, predicted)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
