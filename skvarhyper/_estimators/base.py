@@ -16,8 +16,10 @@ reach the net in :meth:`BaseVariationalEstimator._new_net` only. A fit never
 changes the net it continues from: it trains a new one loaded from it, and
 :meth:`~BaseVariationalEstimator._commit` makes it the model, so a failed call
 leaves the model as it was (see :func:`~skvarhyper._utils.state.transaction`).
-The learned attributes are set in ``_commit``, but for those of the targets'
-encoding, which the task sets in ``_encode_targets``. The pruning masks (and a
+The learned attributes are set in ``_commit``, but for ``n_features_in_`` and
+``feature_names_in_`` (scikit-learn's ``validate_data``) and what encoding
+``y`` learns (``classes_``, the targets' scale), which the task sets in
+``_encode_targets``. The pruning masks (and a
 hypernetwork's selected ``λ``) follow the parameters through
 :meth:`~BaseVariationalEstimator._apply_selection`, called by every method
 that changes them (``fit``, ``prune``, ``set_params``, ``set_complexity``);
@@ -351,13 +353,12 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         targets = self._encode_targets(
             y, first=not continuing, classes=classes, weights=weights
         )
-        if not continuing:
-            self._rng = check_random_state(self.random_state)
+        rng = self._rng if continuing else check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
         X, targets, weights, valid = self._split_validation(
-            X, targets, weights, early_stopping
+            X, targets, weights, early_stopping, rng
         )
-        seed = self._rng.randint(_SEED_BOUND)
+        seed = rng.randint(_SEED_BOUND)
         fingerprint = None
         if self.checkpoint is not None and not continuing and not incremental:
             fingerprint = fit_fingerprint(self, X, targets, weights)
@@ -373,6 +374,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         previous = getattr(self, "_reference_rows_", None) if incremental else None
         self._commit(
             net,
+            rng,
             first=not continuing,
             selection=selection if continuing else None,
             reference_rows=self._reference_rows(X, weights, previous),
@@ -406,9 +408,9 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
                 "warm_start=False."
             )
 
-    def _split_validation(self, X, targets, weights, early_stopping):
+    def _split_validation(self, X, targets, weights, early_stopping, rng):
         """Training rows, encoded targets and weights, and the (unweighted)
-        validation set when ``early_stopping``."""
+        validation set (drawn from ``rng``) when ``early_stopping``."""
         if not early_stopping:
             return X, targets, weights, None
         stratify = self._check_validation_split(targets)
@@ -417,7 +419,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             *arrays,
             test_size=self.validation_fraction,
             stratify=stratify,
-            random_state=self._rng,
+            random_state=rng,
         )
         weights = weights[0] if weights else None
         if weights is not None and not weights.sum() > 0:
@@ -475,10 +477,12 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         for group, setting in zip(net.optimizer_.param_groups, settings):
             group.update(setting)
 
-    def _commit(self, net, *, first, selection=None, reference_rows=None):
+    def _commit(self, net, rng, *, first, selection=None, reference_rows=None):
         """Make ``net`` the fitted network and set the learned attributes
-        that follow from it. ``selection`` names the pruning parameters that
-        ``net``'s masks were made for (None: masks still to be made)."""
+        that follow from it: the random state ``rng`` of later fits and
+        predictions, and the ``reference_rows`` a task keeps. ``selection``
+        names the pruning parameters that ``net``'s masks were made for (None:
+        masks still to be made)."""
         # Training-only state: not kept (nor pickled) with the fitted model.
         net.generator = net.train_weights = net.train_rows = None
         net.__dict__.pop("train_batches_", None)
@@ -491,10 +495,11 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
                     "unscaled (standardise X, e.g. with StandardScaler)."
                 )
         self.net_ = net
+        self._rng = rng
         self._reference_rows_ = reference_rows
         if first:
             self.n_weights_ = sum(mask.numel() for mask in net.module_.weight_masks)
-            self._predict_seed_ = int(self._rng.randint(_SEED_BOUND))
+            self._predict_seed_ = int(rng.randint(_SEED_BOUND))
             self._architecture_ = self._architecture()
         self._applied_selection_ = selection
         self._apply_selection()

@@ -360,14 +360,15 @@ class BaseHypernetwork(BaseVariationalEstimator):
             }
         )
         # The learned attributes (classes_, n_features_in_, the predict seed...)
-        # carry over; the random state is copied so the two fit independently.
+        # carry over; the random state is copied so that the two fit
+        # independently.
         for name, value in vars(self).items():
             if name.endswith("_") and name != "net_":
                 setattr(single, name, value)
-        single._rng = copy.deepcopy(self._rng)
         single._architecture_ = single._architecture()
         net = single._new_net(self.n_features_in_, self.net_.n_train, None, seed=0)
         net.module_.load_state_dict(module.state_dict())
         net.criterion_.load_state_dict(self._likelihood(complexity).state_dict())
-        single._commit(net, first=False, reference_rows=self._reference_rows_)
+        rng = copy.deepcopy(self._rng)
+        single._commit(net, rng, first=False, reference_rows=self._reference_rows_)
         return single
