@@ -3,8 +3,8 @@ evidence and score of the model of every complexity λ (as ``lasso_path``).
 
 Built on the estimators' public API: a hypernetwork's model of each ``λ`` is
 its :meth:`~skvarhyper.HyperVariationalClassifier.to_variational`, pruned
-with ``prune``; a single network is copied, so the estimator is left as it
-was.
+with ``prune``; a single network's is a copy with a network of its own, so
+the estimator is left as it was.
 """
 
 import copy
@@ -82,10 +82,15 @@ def check_complexities(estimator, complexities=None):
 
 def _model_at(estimator, complexity):
     """A fitted model of ``complexity`` that can be pruned without touching
-    ``estimator``."""
+    ``estimator``: a hypernetwork's model of that ``λ``, or a single network
+    with a network of its own (its callbacks, history and optimiser shared,
+    read only)."""
     if isinstance(estimator, BaseHypernetwork):
         return estimator.to_variational(complexity)
-    return copy.deepcopy(estimator)
+    model = copy.copy(estimator)
+    model.net_ = copy.copy(estimator.net_)
+    model.net_.module_ = copy.deepcopy(estimator.net_.module_)
+    return model
 
 
 def pruning_curve(estimator, X, y, *, fractions=None, complexities=None, scoring=None):

@@ -1,8 +1,11 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification
+from skorch.callbacks import Callback
 
 from skvarhyper import (
     HyperVariationalClassifier,
@@ -72,3 +75,28 @@ def test_pruning_curve_keeps_the_masks_of_a_fine_tuned_model(three_classes):
     assert_array_equal(clf.predict_proba(X), proba)
     for mask, before in zip(clf.net_.module_.weight_masks, masks):
         assert torch.equal(mask, before)
+
+
+class _LockedLogger(Callback):
+    """A callback that cannot be copied deeply, as loggers holding a lock or
+    a file are."""
+
+    def initialize(self):
+        self.lock_ = threading.Lock()
+        return self
+
+
+def test_curves_of_a_single_network_copy_only_its_network(data):
+    """The path functions evaluate a copy of a single network's posterior:
+    its callbacks, history and optimiser are not copied (a logger holding a
+    lock made them raise), and the estimator is left as it was."""
+    X, y = data
+    clf = VariationalMLPClassifier(
+        (8,), max_epochs=3, random_state=0, callbacks=[("log", _LockedLogger())]
+    ).fit(X, y)
+    expected = clf.score(X, y)
+    curve = pruning_curve(clf, X, y, fractions=[0.0, 0.5])
+    path = complexity_path(clf, X, y)
+    assert curve.scores[0, 0] == path.scores[0] == expected
+    assert clf.sparsity_ == 0.0
+    assert dict(clf.net_.callbacks_)["log"].lock_ is not None
