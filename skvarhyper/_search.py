@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
 
 from ._estimators.classifier import HyperVariationalClassifier
 from ._estimators.hypernetwork import complexity_grid
-from ._estimators.regressor import BaseVariationalRegressor, HyperVariationalRegressor
+from ._estimators.regressor import HyperVariationalRegressor
 from ._utils.state import transaction
 from .path import check_complexities, check_fractions, pruning_curve
 
@@ -720,7 +720,24 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         """
         return self._fitted_estimator().predict(X, return_std=return_std)
 
-    score = BaseVariationalRegressor.score
+    def score(self, X, y, sample_weight=None):
+        """R² of the refitted model's predictive means on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their true target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the score.
+
+        Returns
+        -------
+        score : float
+            As :meth:`HyperVariationalRegressor.score` computes it.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,10 +4,11 @@ pruned and read.
 ``VariationalMLPClassifier.fit`` runs, in this module unless said otherwise::
 
     fit -> transaction (_utils/state.py) -> _fit
-      -> _check_params -> _validate_X -> row_weights
+      -> _check_params -> _validate_X -> _sample_weights
       -> _encode_targets (the task: classifier.py)
       -> _split_validation
       -> _new_net (-> net_parameters, _training/config.py)
+         [continuing: _continue_from; checkpointed: resume, _training/callbacks.py]
       -> net.partial_fit (skorch's loop; the step in _training/nets.py)
       -> _reference_rows -> _commit (-> _apply_selection)
 
@@ -31,7 +32,8 @@ pickled.
 
 A single network is this base's own model; a hypernetwork
 (:mod:`.hypernetwork`) overrides the network hooks (``_net_spec``,
-``_selection``, ``_selected_module``).
+``_selected_module``, ``_selected_encoding``, ``complexity_``), adds
+``complexity`` to ``_selection_params`` and a cache to ``_empty_caches``.
 """
 
 import copy
@@ -246,6 +248,12 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         their mean and variance), ``"mean"`` (the posterior-mean network's
         outputs) or ``"sample"`` (a list of posterior draws)."""
 
+    def _sample_weights(self, y, X, sample_weight):
+        """The weight of every training row, or None for equal weights:
+        ``sample_weight``, validated (a classifier multiplies its
+        ``class_weight``)."""
+        return row_weights(sample_weight, None, y, X)
+
     def _reference_rows(self, X, weights, previous):
         """The training rows that predictions need to keep (``previous``:
         those an earlier ``partial_fit`` kept): none, unless the task says
@@ -349,10 +357,12 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         self._check_params(continuing=continuing)
         X, y = self._validate_X(X, y, reset=not continuing)
-        weights = row_weights(sample_weight, getattr(self, "class_weight", None), y, X)
+        weights = self._sample_weights(y, X, sample_weight)
         targets = self._encode_targets(
             y, first=not continuing, classes=classes, weights=weights
         )
+        # A continuing fit draws on from the fitted model's random state (the
+        # transaction restores it if the call fails).
         rng = self._rng if continuing else check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
         X, targets, weights, valid = self._split_validation(
@@ -364,7 +374,6 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             fingerprint = fit_fingerprint(self, X, targets, weights)
         net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint, weights)
         epochs = 1 if incremental else self.max_epochs
-        selection = self._selection()
         if continuing:
             self._continue_from(net, keep_optimizer=incremental)
         elif fingerprint is not None:
@@ -376,10 +385,10 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             net,
             rng,
             first=not continuing,
-            selection=selection if continuing else None,
+            selection=self._selection() if continuing else None,
             reference_rows=self._reference_rows(X, weights, previous),
         )
-        if getattr(net, "interrupted_", False):  # no epoch trained: never set
+        if getattr(net, "interrupted_", False):  # unset if no epoch was left
             raise FitInterrupted
         return self
 
@@ -479,10 +488,12 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     def _commit(self, net, rng, *, first, selection=None, reference_rows=None):
         """Make ``net`` the fitted network and set the learned attributes
-        that follow from it: the random state ``rng`` of later fits and
-        predictions, and the ``reference_rows`` a task keeps. ``selection``
-        names the pruning parameters that ``net``'s masks were made for (None:
-        masks still to be made)."""
+        that follow from it: ``net_``, the random state ``rng`` of later fits,
+        the ``reference_rows`` a task keeps, the pruning state
+        (``_applied_selection_``: ``selection``, the pruning parameters that
+        ``net``'s masks were made for, None for masks still to be made), and
+        on the ``first`` fit ``n_weights_``, the seed of the predictions'
+        draws and the fitted architecture."""
         # Training-only state: not kept (nor pickled) with the fitted model.
         net.generator = net.train_weights = net.train_rows = None
         net.__dict__.pop("train_batches_", None)
@@ -588,19 +599,22 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     def _apply_selection(self):
         """Make the fitted network's masks those of the current pruning
-        parameters: the one writer of the masks, and the one place where the
-        caches derived from the network are emptied (those of a network just
-        committed, and those made with the masks before)."""
-        vars(self).update(self._empty_caches())
+        parameters: the one writer of the fitted network's masks (a
+        continuing fit gives its new network the masks in
+        :meth:`_continue_from`, before training), and the one place where the
+        caches derived from the network are emptied."""
+        vars(self).update(self._empty_caches())  # of a network just committed
         selection = self._selection()
         if self._applied_selection_ != selection:
             self._write_masks(self.net_.module_, ranked_on=self._selected_module())
             self._applied_selection_ = selection
+            # Ranking filled them with networks of the masks before.
             vars(self).update(self._empty_caches())
 
     def _empty_caches(self):
         """The caches derived from the fitted network, empty, by attribute
-        name (``_cached_*``); each part that keeps one adds its own."""
+        name (``_cached_*``); each part that keeps one adds its own. Set by
+        :meth:`_apply_selection`, and on unpickling."""
         return {}
 
     def _write_masks(self, module, *, ranked_on):

@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from .._utils.state import transaction
 from ..nn.likelihood import CategoricalLikelihood
 from ..nn.moments import probit_softmax
-from .base import BaseVariationalEstimator
+from .base import BaseVariationalEstimator, row_weights
 from .export import to_mlp_classifier
 from .hypernetwork import BaseHypernetwork
 
@@ -83,6 +83,9 @@ class BaseVariationalClassifier(ClassifierMixin, BaseVariationalEstimator):
 
     def _n_outputs(self):
         return len(self.classes_)
+
+    def _sample_weights(self, y, X, sample_weight):
+        return row_weights(sample_weight, self.class_weight, y, X)
 
     def _check_validation_split(self, targets):
         """Raise unless a split stratified by class, with
@@ -646,6 +649,8 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         Feature names, when ``X`` had string column names.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the hypernetwork.
+    complexity_ : float
+        The complexity ``λ`` of the model that predicts (``complexity``).
     n_weights_ : int
         Number of prunable weights of a generated network.
     sparsity_ : float

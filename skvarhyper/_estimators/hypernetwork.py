@@ -12,7 +12,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_memory
+from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._training.config import check_hidden_layer_sizes
 from .._training.nets import HyperVariationalNet
@@ -218,7 +218,7 @@ class BaseHypernetwork(BaseVariationalEstimator):
     def complexity_(self):
         """The complexity ``λ`` of the model that predicts: the selected
         ``complexity``."""
-        self._check_fitted()
+        check_is_fitted(self)
         return float(self.complexity)
 
     # --- fitting ------------------------------------------------------------------

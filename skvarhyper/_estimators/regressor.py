@@ -278,7 +278,7 @@ class BaseVariationalRegressor(RegressorMixin, BaseVariationalEstimator):
         score : float
             R² of ``self.predict(X)`` against ``y``.
         """
-        return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     @property
     def coefs_(self):
@@ -745,6 +745,8 @@ class HyperVariationalRegressor(BaseHypernetwork, BaseVariationalRegressor):
         Feature names, when ``X`` had string column names.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the hypernetwork.
+    complexity_ : float
+        The complexity ``λ`` of the model that predicts (``complexity``).
     n_weights_ : int
         Number of prunable weights of a generated network.
     sparsity_ : float
