@@ -36,6 +36,10 @@ from skvarhyper import (
     pruning_curve,
 )
 
+# The hypernetworks' training settings as 2162fb9's defaults had them, so that
+# later changes of the defaults leave the fingerprints comparable.
+HYPER_TRAINING = {"hypernet": "lowrank", "lr": 1e-2, "batch_size": 128, "tol": None}
+
 
 def _data(loader):
     X, y = loader(return_X_y=True)
@@ -97,13 +101,13 @@ def fingerprints():
         **fast, early_stopping=True, n_iter_no_change=3, class_weight="balanced"
     ).fit(X_train, y_train, sample_weight=weights)
     _record(out, "digits/weighted_early_stopping", weighted, X_test, y_test, False)
-    hyper = HyperVariationalClassifier(**fast, hypernet="lowrank").fit(X_train, y_train)
+    hyper = HyperVariationalClassifier(**fast, **HYPER_TRAINING).fit(X_train, y_train)
     _record_hyper(out, "digits/hypernetwork", hyper, X_test, y_test, False)
 
     X_train, X_test, y_train, y_test = _data(load_diabetes)
     regressor = VariationalMLPRegressor(**fast).fit(X_train, y_train)
     _record(out, "diabetes/variational", regressor, X_test, y_test, True)
-    hyper = HyperVariationalRegressor(**fast).fit(X_train, y_train)
+    hyper = HyperVariationalRegressor(**fast, tol=None).fit(X_train, y_train)
     _record_hyper(out, "diabetes/hypernetwork", hyper, X_test, y_test, True)
     return out
 
