@@ -44,6 +44,8 @@ model = make_pipeline(
         prune_fractions=[0.0, 0.5, 0.8, 0.9, 0.95],
         cv=3,
         selection="one_standard_error",
+        scoring="accuracy",  # the default, "neg_log_loss", would rank by log loss
+        tol=None,
         random_state=0,
     ),
 ).fit(X_train, y_train)

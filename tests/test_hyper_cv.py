@@ -45,13 +45,15 @@ def test_fold_scores_are_held_out_pruning_curves(fitted, data):
     X, y = data
     folds = StratifiedKFold(3, shuffle=True, random_state=PARAMS["random_state"])
     train, test = next(folds.split(X, y))
-    hyper = HyperVariationalClassifier(**PARAMS).fit(X[train], y[train])
+    # The hypernetwork the CV estimator fits per fold: its lr and batches.
+    hyper = HyperVariationalClassifier(**PARAMS, lr=1e-2, batch_size=128)
     curve = pruning_curve(
-        hyper,
+        hyper.fit(X[train], y[train]),
         X[test],
         y[test],
         fractions=[0.0, 0.5, 0.9],
         complexities=[0.01, 1.0, 30.0],
+        scoring="neg_log_loss",
     )
     np.testing.assert_array_equal(fitted.scores_[0], curve.scores)
 

@@ -683,12 +683,12 @@ class HyperVariationalRegressor(BaseHypernetwork, BaseVariationalRegressor):
         ``"auto"`` is ``"moments"`` for the Gaussian prior and ``"mean"`` for
         the log-uniform one, whose surviving weights are too noisy for the
         moments' approximation (and whose authors predict with the means).
-    tol : float or None, default=None
+    tol : float or None, default=1e-4
         Convergence tolerance: when the moving average of the training loss
-        (``train_loss_smoothed``; the validation loss with ``early_stopping``)
-        has not improved by at least ``tol`` for ``n_iter_no_change``
-        consecutive epochs, training stops. None (the default) always trains
-        ``max_epochs`` epochs.
+        (``train_loss_smoothed``, averaged over the stratified draws of ``λ``
+        of every batch; the validation loss with ``early_stopping``) has not
+        improved by at least ``tol`` for ``n_iter_no_change`` consecutive
+        epochs, training stops. None always trains ``max_epochs`` epochs.
     early_stopping : bool, default=False
         Stop when the held-out loss, averaged over evenly spaced ``λ``, has
         not improved (by ``tol``, when set) for ``n_iter_no_change`` epochs.
@@ -802,7 +802,7 @@ class HyperVariationalRegressor(BaseHypernetwork, BaseVariationalRegressor):
         max_epochs=200,
         n_mc_samples=0,
         predictive="auto",
-        tol=None,
+        tol=1e-4,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
