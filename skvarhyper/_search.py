@@ -304,21 +304,12 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         Refit a hypernetwork on all the data and predict with it.
     selection : {"best", "one_standard_error"}, default="best"
         How the grid point is chosen from the mean scores.
-    lr : float, default=1e-2
-        Learning rate of every hypernetwork. Higher than
-        :class:`HyperVariationalClassifier`'s ``3e-3``, with batches of 128:
-        a fold holds fewer rows, every draw of ``λ`` trains on its share of a
-        batch only, and at ``3e-3`` the folds' hypernetworks underfit small
-        tables (wine, held-out log loss 0.37 against 0.05;
-        ``bench_tabular.py``).
-    batch_size : int, default=128
-        Mini-batch size of every hypernetwork.
     **hypernetwork parameters
         ``activation``, ``hypernet``, ``complexity_range``,
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``shrinkage``, ``prior``,
         ``complexity_warmup``, ``prior_mean``, ``prior_variance``,
-        ``optimizer``, ``momentum``, ``max_epochs``,
+        ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
         ``n_mc_samples``, ``predictive``, ``class_weight``, ``tol``,
         ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
         ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,

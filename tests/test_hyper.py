@@ -95,7 +95,7 @@ def test_hypernetwork_rejects_a_complexity_beyond_float32(three_classes):
 
 def test_uniform_sampling_supports_zero(data):
     clf = HyperVariationalClassifier(
-        **FAST, lr=1e-2, complexity_range=(0.0, 2.0), complexity_sampling="uniform"
+        **FAST, complexity_range=(0.0, 2.0), complexity_sampling="uniform"
     ).fit(*data)
     assert clf.set_complexity(0.0).score(*data) > 0.5
 
@@ -163,7 +163,7 @@ def test_generated_networks_start_identical_across_complexities(data):
 @pytest.mark.parametrize("draw_batching", ["split", "repeat"])
 def test_draw_batching_modes_train(data, draw_batching):
     clf = HyperVariationalClassifier(
-        **{**FAST, "max_epochs": 40}, lr=1e-2, draw_batching=draw_batching
+        **{**FAST, "max_epochs": 40}, draw_batching=draw_batching
     ).fit(*data)
     assert clf.set_complexity(0.01).score(*data) > 0.7
 

@@ -45,10 +45,9 @@ def test_fold_scores_are_held_out_pruning_curves(fitted, data):
     X, y = data
     folds = StratifiedKFold(3, shuffle=True, random_state=PARAMS["random_state"])
     train, test = next(folds.split(X, y))
-    # The hypernetwork the CV estimator fits per fold: its lr and batches.
-    hyper = HyperVariationalClassifier(**PARAMS, lr=1e-2, batch_size=128)
+    hyper = HyperVariationalClassifier(**PARAMS).fit(X[train], y[train])
     curve = pruning_curve(
-        hyper.fit(X[train], y[train]),
+        hyper,
         X[test],
         y[test],
         fractions=[0.0, 0.5, 0.9],

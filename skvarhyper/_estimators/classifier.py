@@ -567,14 +567,15 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         Variance of the Gaussian prior.
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the hypernetwork's parameters.
-    lr : float, default=3e-3
-        Learning rate; the single model's default (on digits one fit then
-        stops on ``tol`` at 0.22-0.35 times the cost of the six separate
-        fits it stands for). ``HyperVariationalClassifierCV``, whose folds
-        hold fewer rows, trains at ``1e-2``.
+    lr : float, default=1e-2
+        Learning rate. Higher than the single model's ``3e-3`` (with batches
+        of 128 rather than 200): every draw of ``λ`` trains on its share of a
+        batch only, and at ``3e-3`` a hypernetwork underfits small tables
+        (wine, held-out log loss at the single model's ``λ`` 0.38 against
+        0.09; digits gains 0.2-0.8 points at ``3e-3``).
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``.
-    batch_size : int, default=200
+    batch_size : int, default=128
         Mini-batch size; clipped to the number of training samples.
     max_epochs : int, default=200
         Passes over the training data.
@@ -702,9 +703,9 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
-        lr=3e-3,
+        lr=1e-2,
         momentum=0.9,
-        batch_size=200,
+        batch_size=128,
         max_epochs=200,
         n_mc_samples=0,
         predictive="auto",
