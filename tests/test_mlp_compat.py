@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.feature_selection import SelectFromModel
 from sklearn.inspection import permutation_importance
@@ -182,11 +183,13 @@ def test_integer_weights_train_the_model_of_repeated_rows(cls, breast_cancer):
 @pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
 def test_fractional_weights_weigh_the_likelihood(cls, breast_cancer):
     """Non-integer weights multiply each row's negative log-likelihood; halving
-    every integer weight trains the same objective, up to the batches."""
+    every integer weight trains the same objective, up to the batches (for
+    as many epochs: the stopping rule would stop the two at different ones)."""
     X_train, X_test, y_train, _ = breast_cancer
     weights = np.random.RandomState(0).randint(1, 4, len(y_train))
-    repeated = cls(random_state=0).fit(X_train, y_train, sample_weight=weights)
-    halved = cls(random_state=0).fit(X_train, y_train, sample_weight=weights / 2)
+    model = cls(random_state=0, tol=None)
+    repeated = clone(model).fit(X_train, y_train, sample_weight=weights)
+    halved = clone(model).fit(X_train, y_train, sample_weight=weights / 2)
     assert halved.net_.n_train == pytest.approx(weights.sum() / 2)
     agreement = np.mean(halved.predict(X_test) == repeated.predict(X_test))
     assert agreement >= 0.95
