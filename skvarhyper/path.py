@@ -83,13 +83,13 @@ def check_complexities(estimator, complexities=None):
 def _model_at(estimator, complexity):
     """A fitted model of ``complexity`` that can be pruned without touching
     ``estimator``: a hypernetwork's model of that ``λ``, or a single network
-    with a network of its own (its callbacks, history and optimiser shared,
-    read only)."""
+    with a network of its own (its callbacks and history shared, read
+    only)."""
     if isinstance(estimator, BaseHypernetwork):
         return estimator.to_variational(complexity)
     model = copy.copy(estimator)
+    # A skorch net copies its module (and optimiser) when it is copied.
     model.net_ = copy.copy(estimator.net_)
-    model.net_.module_ = copy.deepcopy(estimator.net_.module_)
     return model
 
 
