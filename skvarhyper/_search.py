@@ -9,6 +9,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.stats import norm
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -54,6 +55,18 @@ def search_constraints(hypernetwork_class):
         "refit": ["boolean"],
         "selection": [StrOptions({"best", "one_standard_error"})],
     }
+
+
+def mean_log_predictive_density(estimator, X, y):
+    """Mean log-density of the targets ``y`` under ``estimator``'s Gaussian
+    predictive distribution (``predict(X, return_std=True)``), summed over
+    the outputs: a scorer, higher is better, that rewards calibrated
+    intervals as well as accurate means. The default ``scoring`` of
+    :class:`HyperVariationalRegressorCV`."""
+    mean, std = estimator.predict(X, return_std=True)
+    y = np.asarray(y, dtype=np.float64).reshape(mean.shape)
+    density = norm.logpdf(y, mean, std).reshape(len(y), -1).sum(1)
+    return float(density.mean())
 
 
 def _fold_scores(
@@ -527,15 +540,17 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         (log-spaced for ``complexity_sampling="loguniform"``), or the values.
     prune_fractions : array-like of float, default=(0.0,)
         The grid of pruned fractions, each in ``[0, 1]``.
-    cv : int, cross-validation generator or iterable, default=None
+    cv : int, cross-validation generator or iterable, default=3
         None is 5-fold, an int ``n`` is ``n``-fold CV **with shuffled folds**
         (seeded by ``random_state``), unlike scikit-learn's CV estimators: on
         a table sorted by a feature or by the target, unshuffled folds each
         miss part of the data, and the selected complexity suffers. A
         splitter or an iterable of splits is used as given (``KFold(5)`` for
         unshuffled folds).
-    scoring : str or callable, default=None
-        A scikit-learn scorer; None uses R².
+    scoring : str or callable, default=mean_log_predictive_density
+        A scikit-learn scorer; None uses R². The default selects by the
+        held-out targets' mean log-density under the predictive distribution,
+        so the chosen model's intervals are calibrated, not only its means.
     n_jobs : int, default=None
         Folds fitted in parallel; None is 1 unless in a joblib context.
     refit : bool, default=True
@@ -610,8 +625,8 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         *,
         complexities=10,
         prune_fractions=(0.0,),
-        cv=None,
-        scoring=None,
+        cv=3,
+        scoring=mean_log_predictive_density,
         n_jobs=None,
         refit=True,
         selection="best",

@@ -289,6 +289,30 @@ def test_cv_selects_a_complexity_and_predicts_with_std(data):
     np.testing.assert_array_equal(model.noise_std_, model.best_estimator_.noise_std_)
 
 
+def test_cv_selects_by_the_predictive_density_by_default(data):
+    """The default score of a fold is the mean log-density of its held-out
+    targets under the predictive distribution (the intervals' quality, not
+    only the means'), over 3 shuffled folds."""
+    from scipy.stats import norm
+    from sklearn.model_selection import KFold
+
+    from skvarhyper import pruning_curve
+
+    X, y = data
+    params = {**FAST, "complexities": [0.01, 1.0], "prune_fractions": [0.0]}
+    model = HyperVariationalRegressorCV(**params).fit(X, y)
+    assert model.scores_.shape[0] == 3
+    train, test = next(KFold(3, shuffle=True, random_state=0).split(X))
+    hyper = HyperVariationalRegressor(**FAST).fit(X[train], y[train])
+    expected = [
+        norm.logpdf(y[test], *hyper.set_complexity(c).predict(X[test], True)).mean()
+        for c in (0.01, 1.0)
+    ]
+    np.testing.assert_allclose(model.scores_[0, :, 0], expected, rtol=1e-10)
+    curve = pruning_curve(hyper, X[test], y[test], complexities=[0.01, 1.0])
+    assert not np.allclose(curve.scores[:, 0], expected)  # R² is another score
+
+
 def test_pipeline_grid_search_over_complexity():
     X, y = load_diabetes(return_X_y=True)
     pipe = make_pipeline(StandardScaler(), VariationalMLPRegressor(**FAST))
