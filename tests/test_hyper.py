@@ -175,14 +175,13 @@ def test_hypernetwork_draws_cover_the_range_with_small_batches(
     training still reach the top of complexity_range."""
     X, y = three_classes
     seen = []
-    original = HyperVariationalMLP.forward
+    original = HyperVariationalMLP.sample_with_kl
 
-    def forward(self, x, complexity, *args, **kwargs):
-        if self.training:
-            seen.extend(complexity.detach().cpu().reshape(-1).tolist())
+    def sample_with_kl(self, x, complexity, *args, **kwargs):
+        seen.extend(complexity.detach().cpu().reshape(-1).tolist())
         return original(self, x, complexity, *args, **kwargs)
 
-    monkeypatch.setattr(HyperVariationalMLP, "forward", forward)
+    monkeypatch.setattr(HyperVariationalMLP, "sample_with_kl", sample_with_kl)
     HyperVariationalClassifier(
         hidden_layer_sizes=(8,),
         batch_size=2,
@@ -321,11 +320,17 @@ def test_unfitted_hypernetwork_raises_not_fitted():
 def test_shrinkage_is_part_of_the_architecture(data):
     X, y = data
     clf = HyperVariationalClassifier((4,), max_epochs=1, random_state=0).fit(X, y)
-    # One shrinkage parameter per weight matrix, of its shape; none without.
+    # One shrinkage parameter per unit of every layer (the default low-rank
+    # generator) or per weight (linear); none without.
     shrinkage = clf.net_.module_.shrinkage
     assert len(shrinkage) == clf.n_layers_ - 1
-    assert [rho.shape for rho in shrinkage] == [
-        mask.shape for mask in clf.net_.module_.weight_masks
+    masks = clf.net_.module_.weight_masks
+    assert [rho.shape for rho in shrinkage] == [mask.shape[:1] for mask in masks]
+    linear = HyperVariationalClassifier(
+        (4,), hypernet="linear", max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert [rho.shape for rho in linear.net_.module_.shrinkage] == [
+        mask.shape for mask in linear.net_.module_.weight_masks
     ]
     plain = HyperVariationalClassifier(
         (4,), max_epochs=1, random_state=0, shrinkage=False

@@ -53,22 +53,38 @@ def test_linear_generator_formula():
 def test_low_rank_generator_formula_and_rank():
     generator = LowRankGenerator(SIZES, rank=2, hidden=7)
     with torch.no_grad():
-        generator.right.normal_()
-        generator.vector.normal_()
+        generator.corrections.normal_()
+        for slope in generator.slope:
+            slope.normal_()
     t = torch.tensor([0.25])
     features = generator.features(t.view(1, 1)) / 7
     generated = [tensor[0] for layer in generator(t) for tensor in layer]
-    lefts = iter((features @ generator.left)[0].split([10, 10, 6, 6]))
-    rights = iter((features @ generator.right)[0].split([12, 12, 10, 10]))
-    vectors = iter((features @ generator.vector)[0].split([5, 5, 3, 3]))
-    for tensor, base in zip(generated, generator.base):
-        if base.dim() == 2:
-            u = next(lefts).view(base.shape[0], 2)
-            v = next(rights).view(base.shape[1], 2)
-            torch.testing.assert_close(tensor, base + u @ v.T)
-            assert torch.linalg.matrix_rank(tensor - base, atol=1e-4) <= 2
-        else:
-            torch.testing.assert_close(tensor, base + next(vectors))
+    # Blocks: left and right factors, unit and input log-std shifts, biases.
+    blocks = (features @ generator.corrections)[0].split(
+        [10, 6, 12, 10, 5, 3, 6, 5, 5, 3, 5, 3]
+    )
+    lefts, rights, units, inputs = blocks[0:2], blocks[2:4], blocks[4:6], blocks[6:8]
+    bias_means, bias_log_stds = blocks[8:10], blocks[10:12]
+    for index, (n_out, n_in) in enumerate([(5, 6), (3, 5)]):
+        weight_mean, weight_log_std, bias_mean, bias_log_std = generated[
+            4 * index : 4 * index + 4
+        ]
+        base, log_std_base = generator.base[4 * index], generator.base[4 * index + 1]
+        linear = base + 0.25 * generator.slope[index]
+        u = lefts[index].view(n_out, 2)
+        v = rights[index].view(n_in, 2)
+        torch.testing.assert_close(weight_mean, linear + u @ v.T)
+        assert torch.linalg.matrix_rank(weight_mean - linear, atol=1e-4) <= 2
+        torch.testing.assert_close(
+            weight_log_std,
+            log_std_base + units[index][:, None] + inputs[index][None, :],
+        )
+        torch.testing.assert_close(
+            bias_mean, generator.base[4 * index + 2] + bias_means[index]
+        )
+        torch.testing.assert_close(
+            bias_log_std, generator.base[4 * index + 3] + bias_log_stds[index]
+        )
 
 
 @pytest.mark.parametrize("generator", ["linear", "lowrank"])
@@ -87,7 +103,7 @@ def test_forward_draw_blocks_match_the_exported_networks():
     torch.manual_seed(0)
     hyper = HyperVariationalMLP(SIZES, hypernet="lowrank")
     with torch.no_grad():
-        hyper.hypernet.right.normal_()
+        hyper.hypernet.corrections.normal_()
     lam = torch.tensor([0.01, 1.0, 50.0])
     x = torch.randn(3, 4, 6)
     logits, kl = hyper(x, lam, sample=False)
@@ -122,7 +138,8 @@ def test_shrinkage_divides_the_means_by_one_plus_complexity_times_c(generator):
     for layer, reference, rho in zip(
         shrunk.generate(lam), plain.generate(lam), shrunk.shrinkage
     ):
-        c = torch.nn.functional.softplus(rho)
+        # One c per weight (linear) or per unit (low-rank).
+        c = torch.nn.functional.softplus(rho).view(rho.shape[0], -1)
         expected = reference.weight_mean / (1 + lam.view(-1, 1, 1) * c)
         torch.testing.assert_close(layer.weight_mean, expected)
         torch.testing.assert_close(layer.weight_log_std, reference.weight_log_std)

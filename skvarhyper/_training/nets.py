@@ -312,9 +312,10 @@ class HyperVariationalNet(VariationalNet):
 
     def draw_loss(self, X, y, complexity, *, split, training, weights=None):
         """Mean over draws of the per-sample negative generalised evidence,
-        the logits of every draw, and the objective a training step
-        minimises (the same loss with the KL term annealed during the
-        warm-up); ``weights`` multiply the rows' NLL."""
+        the logits of every draw, and the objective whose ``backward`` a
+        training step runs (its likelihood part: the KL term's gradient,
+        annealed during the warm-up, arrives through the logits'; see the
+        module's ``sample_with_kl``); ``weights`` multiply the rows' NLL."""
         n_rows, n_draws = len(X), len(complexity)
         if weights is None:
             weights = torch.ones(n_rows, device=X.device)
@@ -334,15 +335,23 @@ class HyperVariationalNet(VariationalNet):
             X = X.expand(n_draws, *X.shape)
             y = y.expand(n_draws, *y.shape)
             weights = weights.expand(n_draws, *weights.shape)
-        logits, kl = self.module_(X, complexity, generator=self.generator)
+        if training:
+            # The KL's gradient reaches the generator through the logits'.
+            kl_weight = (
+                self.warmup_scale()
+                * complexity
+                / (self.n_train * (1 + complexity) * n_draws)
+            )
+            logits, kl = self.module_.sample_with_kl(
+                X, complexity, kl_weight, generator=self.generator
+            )
+        else:
+            logits, kl = self.module_(X, complexity, generator=self.generator)
         nll = (self.row_nll(logits, y, complexity) * weights).mean(1)
         kl_term = complexity * kl / self.n_train
         negative_elbo = nll + kl_term
         loss = (negative_elbo / (1 + complexity)).mean()
-        objective = loss
-        if training and self.warmup_scale() < 1:
-            annealed = nll + self.warmup_scale() * kl_term
-            objective = (annealed / (1 + complexity)).mean()
+        objective = (nll / (1 + complexity)).mean() if training else loss
         self.record_evidence(
             "train" if training else "valid",
             nll.mean(),

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .factored import LayerFactors, factored_linear_with_kl
 from .functional import ACTIVATIONS, INIT_LOG_STD, variational_linear_with_kl
 from .layers import reset_posterior_
 from .mlp import VariationalMLP
@@ -136,11 +137,17 @@ class LinearGenerator(_Generator):
 
 
 class LowRankGenerator(_Generator):
-    """Every matrix is ``A + (f(t) U₁)(f(t) U₂)ᵀ``, every vector ``a + f(t) U``.
+    """Low-rank corrections of every tensor, driven by a small network of ``t``.
 
-    ``f`` is a one-hidden-layer ReLU network of ``t`` with ``hidden`` units and
-    the correction of a matrix has rank ``rank``. ``U₂`` and ``U`` start at
-    zero, so at every ``t`` the generated network starts as a freshly
+    ``f`` is a one-hidden-layer ReLU network of ``t`` with ``hidden`` units.
+    Every weight-mean matrix is ``A + t B + (f(t) U₁)(f(t) U₂)ᵀ``: the
+    linear generator's path of every weight, and a correction of rank
+    ``rank`` that can bend it; every weight log-std matrix is ``L + a 1ᵀ + 1 bᵀ`` with
+    ``a = f(t) U₃`` a shift per unit and ``b = f(t) U₄`` one per input (so a
+    unit's or an input's variances scale together); every vector is
+    ``a + f(t) U``. In this form no network's matrices need to be formed to
+    train it (:mod:`skvarhyper.nn.factored`). ``B`` and all factors but ``U₁``
+    start at zero, so at every ``t`` the generated network starts as a freshly
     initialised :class:`VariationalMLP`, while ``U₁`` is random so that the
     product has a gradient.
     """
@@ -164,19 +171,26 @@ class LowRankGenerator(_Generator):
         linear = nn.Linear(1, hidden, device="meta", dtype=dtype)
         target = torch.empty(0, device=device).device
         self.features = nn.Sequential(linear.to_empty(device=target), nn.ReLU())
-        matrices = [base.shape for base in self.base if base.dim() == 2]
-        vectors = [base.numel() for base in self.base if base.dim() == 1]
-        self._left_sizes = [n_out * rank for n_out, _ in matrices]
-        self._right_sizes = [n_in * rank for _, n_in in matrices]
-        self._vector_sizes = vectors
-        # The factors of all tensors side by side, so that one product each
-        # maps the features to every tensor's correction.
-        self.left = nn.Parameter(torch.empty(hidden, sum(self._left_sizes), **factory))
-        self.right = nn.Parameter(
-            torch.empty(hidden, sum(self._right_sizes), **factory)
+        n_out, n_in = list(layer_sizes[1:]), list(layer_sizes[:-1])
+        # The factors U₁ (left), U₂ (right), U₃ (unit), U₄ (input) and U of
+        # every layer side by side, so that one product maps the features to
+        # all of them; the blocks' widths in that order.
+        self._widths = [
+            *(size * rank for size in n_out),
+            *(size * rank for size in n_in),
+            *n_out,
+            *n_in,
+            *n_out,
+            *n_out,
+        ]
+        self.corrections = nn.Parameter(
+            torch.empty(hidden, sum(self._widths), **factory)
         )
-        self.vector = nn.Parameter(torch.empty(hidden, sum(vectors), **factory))
-        if self.left.device.type != "meta":
+        self.slope = nn.ParameterList(
+            nn.Parameter(torch.empty(n_out, n_in, **factory))
+            for n_in, n_out in pairwise(layer_sizes)
+        )
+        if self.corrections.device.type != "meta":
             self.reset_parameters(generator)
 
     def reset_corrections(self, generator: torch.Generator | None) -> None:
@@ -184,29 +198,67 @@ class LowRankGenerator(_Generator):
         linear = self.features[0]
         nn.init.uniform_(linear.weight, -1.0, 1.0, generator=generator)
         nn.init.uniform_(linear.bias, -1.0, 1.0, generator=generator)
-        nn.init.normal_(self.left, generator=generator)
-        nn.init.zeros_(self.right)
-        nn.init.zeros_(self.vector)
+        n_left = sum(self._widths[: len(self._widths) // 6])
+        for slope in self.slope:
+            nn.init.zeros_(slope)
+        nn.init.zeros_(self.corrections)
+        nn.init.normal_(self.corrections[:, :n_left], generator=generator)
 
-    def forward(self, t: Tensor) -> list[LayerPosterior]:
-        """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
+    def factors(self, t: Tensor) -> list[LayerFactors]:
+        """Every layer's factors for ``t`` of shape ``(S,)``, stacked over draws."""
         # Scaled by 1/hidden so that an optimiser step on U moves the generated
         # tensors about as far as a step on A, whatever the number of units.
         features = self.features(t.view(-1, 1)) / self.hidden
-        n_draws = len(features)
-        lefts = iter((features @ self.left).split(self._left_sizes, dim=1))
-        rights = iter((features @ self.right).split(self._right_sizes, dim=1))
-        vectors = iter((features @ self.vector).split(self._vector_sizes, dim=1))
-        tensors = []
-        for base in self.base:
-            if base.dim() == 2:
-                n_out, n_in = base.shape
-                u = next(lefts).reshape(n_draws, n_out, self.rank)
-                v = next(rights).reshape(n_draws, n_in, self.rank)
-                tensors.append(torch.baddbmm(base, u, v.transpose(1, 2)))
-            else:
-                tensors.append(base + next(vectors))
-        return self._group(tensors)
+        blocks = (features @ self.corrections).split(self._widths, 1)
+        n_draws, rank, n_layers = len(features), self.rank, len(self._widths) // 6
+        lefts, rights, units, inputs, bias_means, bias_log_stds = (
+            blocks[start : start + n_layers]
+            for start in range(0, len(blocks), n_layers)
+        )
+        return [
+            LayerFactors(
+                mean_base=self.base[4 * index],
+                mean_slope=self.slope[index],
+                log_std_base=self.base[4 * index + 1],
+                left=lefts[index].view(n_draws, -1, rank),
+                right=rights[index].view(n_draws, -1, rank),
+                unit_log_std=units[index],
+                input_log_std=inputs[index],
+                bias_mean=self.base[4 * index + 2] + bias_means[index],
+                bias_log_std=self.base[4 * index + 3] + bias_log_stds[index],
+                encoding=t,
+            )
+            for index in range(n_layers)
+        ]
+
+    def forward(self, t: Tensor) -> list[LayerPosterior]:
+        """Stacked parameters for ``t`` of shape ``(S,)``: each ``(S, *shape)``."""
+        return [
+            LayerPosterior(
+                layer.weight_mean(),
+                layer.weight_log_std(),
+                layer.bias_mean,
+                layer.bias_log_std,
+            )
+            for layer in self.factors(t)
+        ]
+
+
+class _GradientOf(torch.autograd.Function):
+    """The output unchanged; its backward also back-propagates ``loss``."""
+
+    @staticmethod
+    def forward(ctx, output, loss):
+        return output.clone()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output.new_ones(())
+
+
+def _with_gradient_of(output: Tensor, loss: Tensor) -> Tensor:
+    """``output``, whose backward also minimises the scalar ``loss``."""
+    return _GradientOf.apply(output, loss)
 
 
 SHRINKAGE_INIT = -7.0
@@ -234,10 +286,12 @@ class HyperVariationalMLP(nn.Module):
         Rank and hidden units of the low-rank generator.
     shrinkage : bool
         Multiply every generated weight mean by ``1 / (1 + λ c)``, with a
-        learned ``c = softplus(ρ) >= 0`` per weight: the path of the posterior
-        mean of a linear model under a Gaussian prior as its weight ``λ``
-        grows. It lets a generator that is smooth in the encoding of ``λ``
-        shrink the weights as fast as large complexities need.
+        learned ``c = softplus(ρ) >= 0`` per weight (linear generator) or per
+        unit (low-rank generator, whose matrices are never formed in
+        training): the path of the posterior mean of a linear model under a
+        Gaussian prior as its weight ``λ`` grows. It lets a generator that is
+        smooth in the encoding of ``λ`` shrink the weights as fast as large
+        complexities need.
     prior : {"gaussian", "log-uniform"}
         The prior of the generated networks (see
         :class:`~skvarhyper.nn.VariationalLinear`).
@@ -297,7 +351,11 @@ class HyperVariationalMLP(nn.Module):
         self.shrinkage = None
         if shrinkage:
             self.shrinkage = nn.ParameterList(
-                nn.Parameter(torch.empty(n_out, n_in, **factory))
+                nn.Parameter(
+                    torch.empty(
+                        (n_out, n_in) if hypernet == "linear" else (n_out,), **factory
+                    )
+                )
                 for n_in, n_out in pairwise(layer_sizes)
             )
             if self.shrinkage[0].device.type != "meta":
@@ -323,19 +381,79 @@ class HyperVariationalMLP(nn.Module):
             getattr(self, f"weight_mask_{i}") for i in range(len(self.layer_sizes) - 1)
         ]
 
+    def _mean_scales(self, complexity: Tensor) -> list[Tensor | None]:
+        """Every layer's shrinkage ``1 / (1 + λ c)`` of the weight means for
+        complexities ``(S,)``: ``(S, out, in)`` or ``(S, out)``; None without
+        shrinkage."""
+        if self.shrinkage is None:
+            return [None] * (len(self.layer_sizes) - 1)
+        return [
+            1.0 / (1.0 + complexity.view(-1, *([1] * rho.dim())) * F.softplus(rho))
+            for rho in self.shrinkage
+        ]
+
     def generate(self, complexity: Tensor) -> list[LayerPosterior]:
         """Unmasked parameters for complexities of shape ``(S,)``, stacked."""
         complexity = complexity.to(self.weight_masks[0].dtype)
         posteriors = self.hypernet(self.encoder.encode(complexity))
         if self.shrinkage is None:
             return posteriors
-        scale = complexity.view(-1, 1, 1)
         return [
             layer._replace(
-                weight_mean=layer.weight_mean / (1.0 + scale * F.softplus(rho))
+                weight_mean=layer.weight_mean
+                * (scale if scale.dim() == 3 else scale.unsqueeze(-1))
             )
-            for layer, rho in zip(posteriors, self.shrinkage)
+            for layer, scale in zip(posteriors, self._mean_scales(complexity))
         ]
+
+    def _factored(self) -> bool:
+        """Whether training steps can use the factors of the generated layers
+        (:mod:`.factored`) instead of their matrices."""
+        return (
+            isinstance(self.hypernet, LowRankGenerator)
+            and self.prior == "gaussian"
+            and all(bool(mask.all()) for mask in self.weight_masks)
+        )
+
+    def sample_with_kl(
+        self,
+        x: Tensor,
+        complexity: Tensor,
+        kl_weight: Tensor,
+        generator: torch.Generator | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """Sampled logits ``(S, B, n_out)`` and KL ``(S,)``, as a training step
+        needs: the KL carries no gradient, the logits' gradient includes
+        ``kl_weight[s]`` times that of ``KL[s]``, so that
+        ``loss(logits).backward()`` minimises ``loss + Σ kl_weight * KL``.
+
+        An unpruned low-rank hypernetwork with the Gaussian prior never forms
+        its matrices (:func:`~skvarhyper.nn.factored.factored_linear_with_kl`);
+        any other runs :meth:`forward`.
+        """
+        if not self._factored():
+            logits, kl = self(x, complexity, sample=True, generator=generator)
+            return _with_gradient_of(logits, (kl_weight * kl).sum()), kl.detach()
+        complexity = complexity.to(x.dtype)
+        layers = self.hypernet.factors(self.encoder.encode(complexity))
+        scales = self._mean_scales(complexity)
+        kl = 0.0
+        for index, (layer, scale) in enumerate(zip(layers, scales)):
+            if index:
+                x = self._activation(x)
+            if scale is None:
+                scale = torch.ones_like(layer.bias_mean)
+            x, layer_kl = factored_linear_with_kl(
+                x,
+                layer,
+                scale,
+                kl_weight=kl_weight,
+                prior_mean=self.prior_mean,
+                prior_variance=self.prior_variance,
+                generator=generator,
+            )
+            kl = kl + layer_kl
+        return x, kl
 
     def forward(
         self,
