@@ -1,7 +1,8 @@
 """The cross-validated hypernetworks: one base for the grid, the folds, the
 selection and the refit (scored by :func:`~skvarhyper.pruning_curve`, as
-``LassoCV`` scores by ``lasso_path``), and the public classifier and
-regressor."""
+``LassoCV`` scores by ``lasso_path``, and refitted as one single network at
+the selected point, as ``LassoCV`` refits one ``Lasso``), and the public
+classifier and regressor."""
 
 import os
 from abc import ABC, abstractmethod
@@ -28,14 +29,22 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._estimators.classifier import HyperVariationalClassifier
+from ._estimators.classifier import (
+    HyperVariationalClassifier,
+    VariationalMLPClassifier,
+)
 from ._estimators.hypernetwork import complexity_grid
-from ._estimators.regressor import HyperVariationalRegressor
+from ._estimators.regressor import HyperVariationalRegressor, VariationalMLPRegressor
 from ._utils.state import transaction
 from .path import check_complexities, check_fractions, pruning_curve
 
 # Chosen by the search (the pruning by a grid of fractions), not passed on.
 _SELECTED = ("complexity", "prune_fraction", "prune_threshold")
+
+# How a network is trained, where the single network's defaults differ from
+# a hypernetwork's: the refitted single network keeps its own unless
+# ``refit_params`` sets them.
+_SCHEDULE = ("lr", "batch_size")
 
 
 def search_constraints(hypernetwork_class):
@@ -53,6 +62,7 @@ def search_constraints(hypernetwork_class):
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "n_jobs": [Integral, None],
         "refit": ["boolean"],
+        "refit_params": [dict, None],
         "selection": [StrOptions({"best", "one_standard_error"})],
     }
 
@@ -88,13 +98,18 @@ def _fold_scores(
 class BaseHypernetworkSearch(BaseEstimator, ABC):
     """One hypernetwork (``_hypernetwork_class``) fitted per fold and scored
     over ``complexities × prune_fractions``; the best point selected and a
-    hypernetwork refitted at it, which predicts. Not meant to be used
-    directly."""
+    single network (``_refit_class``) refitted at it, which predicts. Not
+    meant to be used directly."""
 
     @property
     @abstractmethod
     def _hypernetwork_class(self):
-        """The hypernetwork class fitted per fold and refitted."""
+        """The hypernetwork class fitted per fold."""
+
+    @property
+    @abstractmethod
+    def _refit_class(self):
+        """The single-network class refitted at the selected point."""
 
     @abstractmethod
     def _set_target_attributes(self, y):
@@ -104,6 +119,28 @@ class BaseHypernetworkSearch(BaseEstimator, ABC):
         hyper = self._hypernetwork_class
         names = set(hyper().get_params(deep=False)) - set(_SELECTED)
         return hyper(**{name: getattr(self, name) for name in names})
+
+    def _refit_estimator(self):
+        """The unfitted single network of the refit: the search's parameters
+        that it shares, but the training schedule (its own defaults), then
+        ``refit_params``; raises on a parameter it does not have."""
+        single = self._refit_class
+        names = set(single().get_params(deep=False)) - set(_SELECTED) - set(_SCHEDULE)
+        refit = single(**{name: getattr(self, name) for name in names})
+        params = dict(self.refit_params or {})
+        unknown = sorted(set(params) - set(refit.get_params(deep=False)))
+        selected = sorted(set(params) & set(_SELECTED))
+        if unknown or selected:
+            raise ValueError(
+                f"refit_params={self.refit_params!r}: "
+                + (
+                    f"{unknown} are not parameters of {single.__name__}"
+                    if unknown
+                    else f"{selected} are chosen by the search"
+                )
+                + f"; pass other parameters of {single.__name__}."
+            )
+        return refit.set_params(**params)
 
     def _complexity_grid(self, estimator):
         if isinstance(self.complexities, Integral):
@@ -183,6 +220,9 @@ class BaseHypernetworkSearch(BaseEstimator, ABC):
         X, y = indexable(X, y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        refit = self._refit_estimator() if self.refit else None
+        if refit is not None:
+            refit._check_params()
         self.complexities_ = self._complexity_grid(estimator)
         self.prune_fractions_ = check_fractions(self.prune_fractions)
         folds = list(self._splitter(y).split(X, y))
@@ -205,8 +245,8 @@ class BaseHypernetworkSearch(BaseEstimator, ABC):
         self.complexity_ = float(self.complexities_[i])
         self.prune_fraction_ = float(self.prune_fractions_[j])
         self.best_score_ = float(self.scores_[:, i, j].mean())
-        if self.refit:
-            self.best_estimator_ = self._estimator_for(estimator, "refit").set_params(
+        if refit is not None:
+            self.best_estimator_ = self._estimator_for(refit, "refit").set_params(
                 complexity=self.complexity_, prune_fraction=self.prune_fraction_
             )
             self.best_estimator_.fit(X, y, sample_weight)
@@ -288,8 +328,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
     grid point with the best mean score is selected — or, with
     ``selection="one_standard_error"``, the sparsest (then the simplest) one
     whose mean score is within one standard error of the best, glmnet's rule.
-    A hypernetwork refitted on all the data then predicts at the selected
-    point.
+    A single network refitted on all the data at the selected point then
+    predicts.
 
     Parameters
     ----------
@@ -314,7 +354,16 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
     n_jobs : int, default=None
         Folds fitted in parallel; None is 1 unless in a joblib context.
     refit : bool, default=True
-        Refit a hypernetwork on all the data and predict with it.
+        Refit a single network (:class:`VariationalMLPClassifier`) on all the
+        data at the selected point and predict with it, as ``LassoCV``
+        refits one ``Lasso``: the hypernetworks choose ``λ``, a network
+        trained at that ``λ`` alone predicts.
+    refit_params : dict, default=None
+        Parameters of the refitted :class:`VariationalMLPClassifier` that differ
+        from the search's. It shares the search's parameters but the
+        training schedule (``lr``, ``batch_size``), where it keeps the
+        single network's own defaults (a hypernetwork's are measured for a
+        hypernetwork).
     selection : {"best", "one_standard_error"}, default="best"
         How the grid point is chosen from the mean scores.
     **hypernetwork parameters
@@ -344,9 +393,9 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         The selected pruned fraction.
     best_score_ : float
         Mean held-out score at the selected point.
-    best_estimator_ : HyperVariationalClassifier
-        The refitted hypernetwork, set to ``complexity_`` and
-        ``prune_fraction_`` (only with ``refit=True``).
+    best_estimator_ : VariationalMLPClassifier
+        The single network refitted on all the data at ``complexity_``,
+        pruned by ``prune_fraction_`` (only with ``refit=True``).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -376,6 +425,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
 
     _parameter_constraints: dict = search_constraints(HyperVariationalClassifier)
     _hypernetwork_class = HyperVariationalClassifier
+    _refit_class = VariationalMLPClassifier
 
     def __init__(
         self,
@@ -387,6 +437,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         scoring="neg_log_loss",
         n_jobs=None,
         refit=True,
+        refit_params=None,
         selection="best",
         activation="relu",
         hypernet="lowrank",
@@ -431,6 +482,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.refit = refit
+        self.refit_params = refit_params
         self.selection = selection
         self.activation = activation
         self.hypernet = hypernet
@@ -528,8 +580,8 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
     grid point with the best mean score is selected — or, with
     ``selection="one_standard_error"``, the sparsest (then the simplest) one
     whose mean score is within one standard error of the best, glmnet's rule.
-    A hypernetwork refitted on all the data then predicts at the selected
-    point.
+    A single network refitted on all the data at the selected point then
+    predicts.
 
     Parameters
     ----------
@@ -554,7 +606,16 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
     n_jobs : int, default=None
         Folds fitted in parallel; None is 1 unless in a joblib context.
     refit : bool, default=True
-        Refit a hypernetwork on all the data and predict with it.
+        Refit a single network (:class:`VariationalMLPRegressor`) on all the
+        data at the selected point and predict with it, as ``LassoCV``
+        refits one ``Lasso``: the hypernetworks choose ``λ``, a network
+        trained at that ``λ`` alone predicts.
+    refit_params : dict, default=None
+        Parameters of the refitted :class:`VariationalMLPRegressor` that differ
+        from the search's. It shares the search's parameters but the
+        training schedule (``lr``, ``batch_size``), where it keeps the
+        single network's own defaults (a hypernetwork's are measured for a
+        hypernetwork).
     selection : {"best", "one_standard_error"}, default="best"
         How the grid point is chosen from the mean scores.
     **hypernetwork parameters
@@ -584,9 +645,9 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         The selected pruned fraction.
     best_score_ : float
         Mean held-out score at the selected point.
-    best_estimator_ : HyperVariationalRegressor
-        The refitted hypernetwork, set to ``complexity_`` and
-        ``prune_fraction_`` (only with ``refit=True``).
+    best_estimator_ : VariationalMLPRegressor
+        The single network refitted on all the data at ``complexity_``,
+        pruned by ``prune_fraction_`` (only with ``refit=True``).
     n_outputs_ : int
         Number of targets.
     n_features_in_ : int
@@ -618,6 +679,7 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
 
     _parameter_constraints: dict = search_constraints(HyperVariationalRegressor)
     _hypernetwork_class = HyperVariationalRegressor
+    _refit_class = VariationalMLPRegressor
 
     def __init__(
         self,
@@ -629,6 +691,7 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         scoring=mean_log_predictive_density,
         n_jobs=None,
         refit=True,
+        refit_params=None,
         selection="best",
         activation="relu",
         hypernet="lowrank",
@@ -672,6 +735,7 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.refit = refit
+        self.refit_params = refit_params
         self.selection = selection
         self.activation = activation
         self.hypernet = hypernet

@@ -5,7 +5,11 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 
-from skvarhyper import HyperVariationalClassifier, HyperVariationalClassifierCV
+from skvarhyper import (
+    HyperVariationalClassifier,
+    HyperVariationalClassifierCV,
+    VariationalMLPClassifier,
+)
 
 TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 PARAMS = {"hidden_layer_sizes": (16,), "max_epochs": 20, "random_state": 0}
@@ -140,3 +144,40 @@ def test_a_failed_cv_fit_leaves_the_fitted_cv_estimator_unchanged(three_classes)
     assert vars(clf).keys() == before.keys()
     assert clf.complexities_.shape == before["complexities_"].shape
     assert clf.scores_.shape == before["scores_"].shape
+
+
+def test_refit_is_one_single_network_at_the_selected_point(fitted, data):
+    """As LassoCV refits one Lasso: a VariationalMLPClassifier on all the data
+    at the selected λ, sharing the search's parameters but the training
+    schedule, where it keeps its own defaults."""
+    refit = fitted.best_estimator_
+    assert type(refit) is VariationalMLPClassifier
+    defaults = VariationalMLPClassifier().get_params()
+    assert (refit.lr, refit.batch_size) == (defaults["lr"], defaults["batch_size"])
+    assert refit.hidden_layer_sizes == PARAMS["hidden_layer_sizes"]
+    assert refit.max_epochs == PARAMS["max_epochs"]
+    assert refit.random_state == PARAMS["random_state"]
+    assert refit.n_features_in_ == data[0].shape[1]
+
+
+def test_refit_params_set_the_refitted_network(data):
+    search = HyperVariationalClassifierCV(
+        **PARAMS, complexities=[0.1, 1.0], cv=2, refit_params={"lr": 0.02}
+    ).fit(*data)
+    assert search.best_estimator_.lr == 0.02
+
+
+@pytest.mark.parametrize(
+    "refit_params, message",
+    [({"hypernet": "linear"}, "not parameters"), ({"complexity": 1.0}, "chosen by")],
+)
+def test_bad_refit_params_fail_before_any_fold_is_fitted(
+    data, monkeypatch, refit_params, message
+):
+    def fail(*args, **kwargs):
+        raise AssertionError("a fold was fitted")
+
+    monkeypatch.setattr(HyperVariationalClassifier, "fit", fail)
+    search = HyperVariationalClassifierCV(**PARAMS, refit_params=refit_params)
+    with pytest.raises(ValueError, match=f"refit_params.*{message}"):
+        search.fit(*data)
