@@ -181,3 +181,17 @@ def test_bad_refit_params_fail_before_any_fold_is_fitted(
     search = HyperVariationalClassifierCV(**PARAMS, refit_params=refit_params)
     with pytest.raises(ValueError, match=f"refit_params.*{message}"):
         search.fit(*data)
+
+
+def test_the_regressor_refits_a_hypernetwork_with_the_search_schedule():
+    from sklearn.datasets import make_regression
+
+    from skvarhyper import HyperVariationalRegressor, HyperVariationalRegressorCV
+
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    search = HyperVariationalRegressorCV(
+        **TINY, complexities=[0.1, 1.0], cv=2, lr=0.02
+    ).fit(X, y)
+    assert type(search.best_estimator_) is HyperVariationalRegressor
+    assert search.best_estimator_.lr == 0.02
+    assert search.best_estimator_.complexity == search.complexity_
