@@ -4,16 +4,17 @@ autograd node, without forming any of its weight matrices.
 The low-rank hypernetwork generates, for draw ``s`` of ``λ``, a layer whose
 weight means and log-stds are
 
-    M_s = diag(p_s) (A + U_s V_sᵀ)        log S_s = L + α_s 1ᵀ + 1 β_sᵀ
+    M_s = diag(p_s) (A + t_s B + U_s V_sᵀ)     log S_s = L + α_s 1ᵀ + 1 β_sᵀ
 
-(``p_s`` the mean shrinkage of every unit, ``U_s V_sᵀ`` the low-rank
-correction, ``α_s`` and ``β_s`` shifts of every unit's and every input's
-log-std). Forming ``M_s`` and ``S_s`` for ``S`` draws costs ``S`` passes
+(``t_s`` the encoded ``λ``, ``p_s`` the mean shrinkage of every unit,
+``U_s V_sᵀ`` the low-rank correction, ``α_s`` and ``β_s`` shifts of every
+unit's and every input's log-std). Forming ``M_s`` and ``S_s`` for ``S`` draws costs ``S`` passes
 over every matrix in each direction, which on a wide first layer is most of a
 training step. Here the means and variances of the pre-activations, the KL
 and every gradient are computed from the factors: the data touch the shared
-matrices ``A`` and ``exp(2L)`` in one product each, as a single network's
-layer does, and everything per draw is a vector or a rank-``r`` matrix.
+matrices ``[A; B]`` and ``exp(2L)`` in one product each, as a single
+network's layer touches its two, and everything per draw is a vector or a
+rank-``r`` matrix.
 
 As in :mod:`.fused`, the KL value carries no gradient: the gradient through
 the output includes ``kl_weight[s]`` times the gradient of draw ``s``'s KL.
