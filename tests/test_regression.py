@@ -303,7 +303,8 @@ def test_cv_selects_by_the_predictive_density_by_default(data):
     model = HyperVariationalRegressorCV(**params).fit(X, y)
     assert model.scores_.shape[0] == 3
     train, test = next(KFold(3, shuffle=True, random_state=0).split(X))
-    hyper = HyperVariationalRegressor(**FAST).fit(X[train], y[train])
+    hyper = HyperVariationalRegressor(**FAST, hypernet=model.hypernet)
+    hyper.fit(X[train], y[train])
     expected = [
         norm.logpdf(y[test], *hyper.set_complexity(c).predict(X[test], True)).mean()
         for c in (0.01, 1.0)

@@ -8,13 +8,13 @@ weight means and log-stds are
 
 (``t_s`` the encoded ``λ``, ``p_s`` the mean shrinkage of every unit,
 ``U_s V_sᵀ`` the low-rank correction, ``α_s`` and ``β_s`` shifts of every
-unit's and every input's log-std). Forming ``M_s`` and ``S_s`` for ``S`` draws costs ``S`` passes
-over every matrix in each direction, which on a wide first layer is most of a
-training step. Here the means and variances of the pre-activations, the KL
-and every gradient are computed from the factors: the data touch the shared
-matrices ``[A; B]`` and ``exp(2L)`` in one product each, as a single
-network's layer touches its two, and everything per draw is a vector or a
-rank-``r`` matrix.
+unit's and every input's log-std). Forming ``M_s`` and ``S_s`` for ``S``
+draws costs ``S`` passes over every matrix in each direction, which on a wide
+first layer is most of a training step. Here the means and variances of the
+pre-activations, the KL and every gradient are computed from the factors:
+the data touch the shared matrices ``[A; B]`` and ``exp(2L)`` in one product
+each, as a single network's layer touches its two, and everything per draw
+is a vector or a rank-``r`` matrix.
 
 As in :mod:`.fused`, the KL value carries no gradient: the gradient through
 the output includes ``kl_weight[s]`` times the gradient of draw ``s``'s KL.
