@@ -1,8 +1,8 @@
 """The cross-validated hypernetworks: one base for the grid, the folds, the
 selection and the refit (scored by :func:`~skvarhyper.pruning_curve`, as
-``LassoCV`` scores by ``lasso_path``, and refitted as one single network at
-the selected point, as ``LassoCV`` refits one ``Lasso``), and the public
-classifier and regressor."""
+``LassoCV`` scores by ``lasso_path``; the classifier refits one single
+network at the selected point, as ``LassoCV`` refits one ``Lasso``, the
+regressor a hypernetwork), and the public classifier and regressor."""
 
 import os
 from abc import ABC, abstractmethod
@@ -616,16 +616,10 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
     refit_params : dict, default=None
         Parameters of the refitted :class:`HyperVariationalRegressor` that
         differ from the search's.
-    hypernet : {"linear", "lowrank"}, default="linear"
-        The generator of the hypernetworks (see
-        :class:`HyperVariationalRegressor`). The linear one by default: on
-        the six tables of ``bench_regression.py`` it gave a test NLPD below
-        the single network's on 5 of 6 (the low-rank one on 2 of 6), at a
-        slightly lower fit time.
     selection : {"best", "one_standard_error"}, default="best"
         How the grid point is chosen from the mean scores.
     **hypernetwork parameters
-        ``activation``, ``complexity_range``,
+        ``activation``, ``hypernet``, ``complexity_range``,
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``shrinkage``, ``prior``,
         ``complexity_warmup``, ``prior_mean``, ``prior_variance``,

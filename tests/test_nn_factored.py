@@ -81,9 +81,8 @@ def test_factored_step_equals_autograd_through_the_generated_matrices(
 
 
 def test_every_parameter_gets_the_kl_gradient():
-    """The equality test above would catch a KL term left out: every
-    parameter's gradient changes with the KL's weight (the bias log-stds of
-    the features' layer feed every draw, so all of them do)."""
+    """The equality test above would catch a KL term left out: the KL
+    reaches every parameter's gradient."""
     hyper = _hypernetwork()
     zero = torch.zeros(3, dtype=torch.float64)
     weighted = torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)
