@@ -82,12 +82,28 @@ def mean_log_predictive_density(estimator, X, y):
 def _fold_scores(
     estimator, X, y, sample_weight, train, test, complexities, fractions, scoring
 ):
+    """Fit ``estimator`` on the ``train`` rows (with ``early_stopping``, stopped
+    on the ``test`` rows of classes it sees) and score it on the ``test`` rows
+    over ``complexities × fractions``."""
     weight = None if sample_weight is None else sample_weight[train]
-    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), weight)
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    validation = {}
+    seen = np.arange(len(test))
+    if is_classifier(estimator):
+        labels = np.asarray(_safe_indexing(y, train))
+        seen = np.flatnonzero(np.isin(np.asarray(y_test), labels))
+    if estimator.early_stopping and len(seen):
+        validation = {
+            "X_val": _safe_indexing(X_test, seen),
+            "y_val": _safe_indexing(y_test, seen),
+        }
+    estimator.fit(
+        _safe_indexing(X, train), _safe_indexing(y, train), weight, **validation
+    )
     curve = pruning_curve(
         estimator,
-        _safe_indexing(X, test),
-        _safe_indexing(y, test),
+        X_test,
+        y_test,
         fractions=fractions,
         complexities=complexities,
         scoring=scoring,
@@ -380,7 +396,10 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,
         ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
-        :class:`HyperVariationalClassifier`.
+        :class:`HyperVariationalClassifier`. With ``early_stopping=True`` each fold's
+        hypernetwork stops on that fold's held-out rows (measured on
+        ``bench_tabular.py``'s tables: faster, but a worse held-out log loss
+        on iris, breast cancer and digits, so not the default).
 
     Attributes
     ----------
@@ -629,7 +648,10 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,
         ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
-        :class:`HyperVariationalRegressor`.
+        :class:`HyperVariationalRegressor`. With ``early_stopping=True`` each fold's
+        hypernetwork stops on that fold's held-out rows (measured on
+        ``bench_tabular.py``'s tables: faster, but a worse held-out log loss
+        on iris, breast cancer and digits, so not the default).
 
     Attributes
     ----------

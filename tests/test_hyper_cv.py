@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 
 from skvarhyper import (
     HyperVariationalClassifier,
@@ -195,3 +196,31 @@ def test_the_regressor_refits_a_hypernetwork_with_the_search_schedule():
     assert type(search.best_estimator_) is HyperVariationalRegressor
     assert search.best_estimator_.lr == 0.02
     assert search.best_estimator_.complexity == search.complexity_
+
+
+class _ValidationRows(Callback):
+    """Records how many validation rows every fit of a fold saw (the CV
+    estimator clones its callbacks, so the record is the class's)."""
+
+    seen = []
+
+    def on_train_end(self, net, **kwargs):
+        batches = net.history[-1, "batches"]
+        rows = sum(b["valid_batch_size"] for b in batches if "valid_loss" in b)
+        type(self).seen.append(rows)
+
+
+def test_with_early_stopping_each_fold_stops_on_its_held_out_rows(data):
+    """Each fold's hypernetwork is validated on the fold's held-out third,
+    not on a validation_fraction of its training part."""
+    X, y = data
+    _ValidationRows.seen = []
+    HyperVariationalClassifierCV(
+        **PARAMS,
+        complexities=[0.01, 1.0],
+        cv=3,
+        early_stopping=True,
+        refit=False,
+        callbacks=[_ValidationRows()],
+    ).fit(X, y)
+    assert sorted(_ValidationRows.seen) == [66, 67, 67]

@@ -341,8 +341,10 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         settled for heavy pruning (on digits at ``lr=1e-2``, 80 % SNR pruning
         cost 0.4 points after 200 epochs and 1.3 after stopping at 1e-4).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified) and
-        stop when its loss has not improved (by ``tol``, when set) for
+        Hold out ``validation_fraction`` of the training data (stratified), or
+        use the ``X_val, y_val`` given to ``fit``, and stop when their log loss
+        under the predictive (``valid_loss``; no KL term, which does not
+        depend on them) has not improved (by ``tol``, when set) for
         ``n_iter_no_change`` epochs, restoring the best parameters.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -600,8 +602,11 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         improved by at least ``tol`` for ``n_iter_no_change`` consecutive
         epochs, training stops. None always trains ``max_epochs`` epochs.
     early_stopping : bool, default=False
-        Stop when the held-out loss, averaged over evenly spaced ``λ``, has
-        not improved (by ``tol``, when set) for ``n_iter_no_change`` epochs.
+        Hold out ``validation_fraction`` of the training data (stratified), or
+        use the ``X_val, y_val`` given to ``fit``, and stop when their best
+        log loss over ten ``λ`` spread over ``complexity_range`` (the models'
+        predictive, no KL term) has not improved (by ``tol``, when set) for
+        ``n_iter_no_change`` epochs, restoring the best parameters.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10

@@ -25,6 +25,9 @@ FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 _UNHASHED = ("callbacks", "checkpoint", "verbose")
 # Networks generated for other values of λ that a hypernetwork keeps.
 _MAX_CACHED_NETWORKS = 32
+# Models whose held-out loss early stopping watches: as many λ as the CV
+# estimators' default grid, spread the same way.
+_N_VALIDATED_COMPLEXITIES = 10
 
 
 def check_complexity(value, name="complexity", *, sampling="uniform"):
@@ -88,15 +91,19 @@ def _is_learned(name, params):
     return name not in params and (name.endswith("_") or name == "_rng")
 
 
-def _fit_hypernetwork(estimator_class, params, X, y, sample_weight, unhashed):
+def _fit_hypernetwork(
+    estimator_class, params, X, y, sample_weight, validation, unhashed
+):
     """Fit a hypernetwork; the unit that ``memory`` caches, keyed by the
-    class, ``params`` (the callbacks by their signature) and the data
-    (``unhashed``: the callback objects, checkpoint and verbosity, used but
-    not part of the key). An interrupted fit is not cached; the interrupt
-    carries the model trained so far."""
+    class, ``params`` (the callbacks by their signature) and the data, the
+    ``validation`` rows ``(X_val, y_val)`` included (``unhashed``: the
+    callback objects, checkpoint and verbosity, used but not part of the
+    key). An interrupted fit is not cached; the interrupt carries the model
+    trained so far."""
     estimator = estimator_class(**{**params, **unhashed})
+    X_val, y_val = validation
     try:
-        return estimator.fit(X, y, sample_weight)
+        return estimator.fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
     except FitInterrupted as interrupt:
         interrupt.estimator = estimator
         raise
@@ -173,6 +180,13 @@ class BaseHypernetwork(BaseVariationalEstimator):
             "complexity": float(self.complexity),
             "n_complexity_samples": self.n_complexity_samples,
             "draw_batching": self.draw_batching,
+            "valid_complexities": tuple(
+                complexity_grid(
+                    self.complexity_range,
+                    self.complexity_sampling,
+                    _N_VALIDATED_COMPLEXITIES,
+                ).tolist()
+            ),
             **self._criterion_params(hypernetwork=True),
         }
         return HyperVariationalNet, HyperVariationalMLP, module_kwargs, net_kwargs
@@ -223,7 +237,7 @@ class BaseHypernetwork(BaseVariationalEstimator):
 
     # --- fitting ------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the hypernetwork over ``complexity_range``.
 
         With ``memory`` set, a hypernetwork already fitted on the same data
@@ -239,6 +253,15 @@ class BaseHypernetwork(BaseVariationalEstimator):
             Non-negative weight of each sample, as in
             :meth:`VariationalMLPClassifier.fit`: integer weights repeat rows,
             others weigh the likelihood.
+        X_val : array-like or sparse matrix of shape (n_val, n_features), \
+                default=None
+            Validation rows for ``early_stopping``, instead of holding out
+            ``validation_fraction`` of ``X``; needs ``y_val`` and
+            ``early_stopping=True``. Training stops when the best held-out
+            log-likelihood over ten ``λ`` spread over ``complexity_range``
+            stops improving.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
 
         Returns
         -------
@@ -246,14 +269,20 @@ class BaseHypernetwork(BaseVariationalEstimator):
             The fitted estimator.
         """
         if self.memory is None or (self.warm_start and hasattr(self, "net_")):
-            return super().fit(X, y, sample_weight)
+            return super().fit(X, y, sample_weight, X_val=X_val, y_val=y_val)
         self._check_params()
         memory = check_memory(self.memory)
         unhashed = {name: getattr(self, name) for name in _UNHASHED}
         fit = memory.cache(_fit_hypernetwork, ignore=["unhashed"])
         try:
             fitted = fit(
-                type(self), fit_parameters(self), X, y, sample_weight, unhashed
+                type(self),
+                fit_parameters(self),
+                X,
+                y,
+                sample_weight,
+                (X_val, y_val),
+                unhashed,
             )
         except FitInterrupted as interrupt:
             self._adopt(interrupt.estimator)

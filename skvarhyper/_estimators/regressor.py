@@ -428,9 +428,12 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         settled for heavy pruning (on digits at ``lr=1e-2``, 80 % SNR pruning
         cost 0.4 points after 200 epochs and 1.3 after stopping at 1e-4).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and
-        stop when its loss has not improved (by ``tol``, when set) for
-        ``n_iter_no_change`` epochs, restoring the best parameters.
+        Hold out ``validation_fraction`` of the training data, or use the
+        ``X_val, y_val`` given to ``fit``, and stop when their negative log
+        predictive density (``valid_loss``: a Gaussian of the predictive mean
+        with the learned noise plus the posterior's spread; no KL term) has
+        not improved (by ``tol``, when set) for ``n_iter_no_change`` epochs,
+        restoring the best parameters.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -693,8 +696,11 @@ class HyperVariationalRegressor(BaseHypernetwork, BaseVariationalRegressor):
         improved by at least ``tol`` for ``n_iter_no_change`` consecutive
         epochs, training stops. None always trains ``max_epochs`` epochs.
     early_stopping : bool, default=False
-        Stop when the held-out loss, averaged over evenly spaced ``λ``, has
-        not improved (by ``tol``, when set) for ``n_iter_no_change`` epochs.
+        Hold out ``validation_fraction`` of the training data, or use the
+        ``X_val, y_val`` given to ``fit``, and stop when their best negative
+        log predictive density over ten ``λ`` spread over
+        ``complexity_range`` (no KL term) has not improved (by ``tol``, when
+        set) for ``n_iter_no_change`` epochs, restoring the best parameters.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10

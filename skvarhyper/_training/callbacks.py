@@ -7,6 +7,7 @@ import math
 import warnings
 from pathlib import Path
 
+import numpy as np
 from skorch.callbacks import Callback, Checkpoint
 
 FINGERPRINT_FILE = "fit.json"
@@ -71,27 +72,44 @@ class DivergenceGuard(Callback):
 
 
 class EpochEvidence(Callback):
-    """Per-epoch ``{train,valid}_{nll,kl,elbo}`` and the validation score
-    (``valid_accuracy`` of a classifier, ``valid_r2`` of a regressor): the
-    batches' values averaged, weighted by batch size, as skorch's
+    """Per-epoch ``train_{nll,kl,elbo}``, ``valid_nll`` and the validation
+    score (``valid_accuracy`` of a classifier, ``valid_r2`` of a regressor):
+    the batches' values averaged, weighted by batch size, as skorch's
     ``PassthroughScoring`` averages ``train_loss``, but in one pass over the
-    epoch's batches."""
+    epoch's batches. A hypernetwork's validation batches record every
+    validated model's loss and score: their epoch averages are reduced to
+    the best model's, which becomes ``valid_loss``."""
 
     KEYS = {
         "train": ("train_nll", "train_kl", "train_elbo"),
-        "valid": ("valid_nll", "valid_kl", "valid_elbo", "valid_accuracy", "valid_r2"),
+        "valid": (
+            "valid_nll",
+            "valid_accuracy",
+            "valid_r2",
+            "valid_nll_by_complexity",
+            "valid_score_by_complexity",
+        ),
     }
 
     def on_epoch_end(self, net, **kwargs):
         batches = net.history[-1]["batches"]
+        means = {}
         for prefix, keys in self.KEYS.items():
             size = f"{prefix}_batch_size"
-            scored = [b for b in batches if f"{prefix}_nll" in b]
+            scored = [b for b in batches if any(key in b for key in keys)]
             total = sum(b[size] for b in scored)
             if not total:
                 continue
             for key in (key for key in keys if key in scored[0]):
-                net.history.record(key, sum(b[key] * b[size] for b in scored) / total)
+                means[key] = sum(np.asarray(b[key]) * b[size] for b in scored) / total
+        if "valid_nll_by_complexity" in means:
+            losses = means.pop("valid_nll_by_complexity")
+            scores = means.pop("valid_score_by_complexity")
+            best = int(np.argmin(losses))
+            means["valid_loss"] = means["valid_nll"] = losses[best]
+            means[f"valid_{net.criterion_.score_name}"] = scores[best]
+        for key, value in means.items():
+            net.history.record(key, float(value))
 
 
 class SmoothedTrainLoss(Callback):

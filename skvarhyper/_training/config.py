@@ -72,10 +72,21 @@ def warmup_epochs(estimator):
     return estimator.max_epochs // 4 if estimator.prior == "log-uniform" else 0
 
 
+def resolve_predictive(predictive, prior):
+    """``predictive`` with ``"auto"`` resolved for ``prior``: the moments of
+    the Gaussian prior's posterior, the means of the log-uniform prior's,
+    whose surviving weights are noisy enough that the moments'
+    approximation costs accuracy (digits, 98 % pruned: 94.6 % against
+    96.7 % for the means and 96.5 % for 100 posterior draws)."""
+    if predictive != "auto":
+        return predictive
+    return "mean" if prior == "log-uniform" else "moments"
+
+
 def _stopping(estimator, early_stopping):
-    """Stop on the held-out loss (early stopping, restoring the best epoch) or
-    on the smoothed training loss (convergence), as ``MLPClassifier`` does on
-    its exact losses."""
+    """Stop on the held-out predictive's negative log-likelihood (early
+    stopping, restoring the best epoch) or on the smoothed training loss
+    (convergence), as ``MLPClassifier`` does on its exact losses."""
     return EarlyStopping(
         monitor="valid_loss" if early_stopping else "train_loss_smoothed",
         patience=estimator.n_iter_no_change,
@@ -124,6 +135,7 @@ def net_parameters(
     optimizer = OPTIMIZERS[estimator.optimizer]
     params = {
         "complexity_warmup": warmup_epochs(estimator),
+        "predictive": resolve_predictive(estimator.predictive, estimator.prior),
         "n_train": n_train,
         "optimizer": optimizer,
         "lr": estimator.lr,

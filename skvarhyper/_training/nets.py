@@ -46,11 +46,16 @@ class VariationalNet(NeuralNet):
     unbiased estimate of ``-ELBO_complexity / n_train``. The module must return
     the network's outputs and provide ``kl()`` and
     ``sample_with_kl(x, generator)`` (sampled outputs and KL in one pass, for
-    training steps). Besides ``train_loss``/``valid_loss`` the history records
-    per epoch ``*_nll`` (mean negative log-likelihood per sample), ``*_kl`` (KL
-    divergence of the posterior from the prior), ``*_elbo`` (the generalised
-    evidence lower bound of the training set) and, on validation batches, the
-    likelihood's score (``valid_accuracy``, ``valid_r2``).
+    training steps). Besides ``train_loss`` the history records per epoch
+    ``train_nll`` (mean negative log-likelihood per sample), ``train_kl`` (KL
+    divergence of the posterior from the prior) and ``train_elbo`` (the
+    generalised evidence lower bound of the training set). On a validation
+    set, ``valid_loss`` (also ``valid_nll``) is the mean negative
+    log-likelihood of the rows under the posterior predictive — the held-out
+    log loss of a classifier, the negative log predictive density of a
+    regressor, never a term that does not depend on those rows — and
+    ``valid_accuracy`` or ``valid_r2`` the likelihood's score of the
+    predictive.
 
     ``predict_proba`` returns the posterior-mean network's outputs (through
     skorch's ``predict_nonlinearity``: a classifier's estimator passes the
@@ -83,6 +88,9 @@ class VariationalNet(NeuralNet):
         the gradient rises linearly from ``complexity / complexity_warmup``
         to ``complexity`` (KL annealing); the recorded losses and evidence
         always use ``complexity``.
+    predictive : {"moments", "mean"}, default="moments"
+        How validation rows are predicted: from the posterior's propagated
+        moments, or by the posterior-mean network.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -97,6 +105,7 @@ class VariationalNet(NeuralNet):
         train_weights=None,
         train_rows=None,
         complexity_warmup=0,
+        predictive="moments",
         criterion=CategoricalLikelihood,
         iterator_train=TensorBatchIterator,
         iterator_valid=TensorBatchIterator,
@@ -119,6 +128,7 @@ class VariationalNet(NeuralNet):
         self.train_weights = train_weights
         self.train_rows = train_rows
         self.complexity_warmup = complexity_warmup
+        self.predictive = predictive
 
     @property
     def _default_callbacks(self):
@@ -185,6 +195,27 @@ class VariationalNet(NeuralNet):
         loss = self.get_loss(logits, y, X=X, training=True, kl=kl)
         loss.backward()
         return {"loss": loss, "y_pred": logits}
+
+    def predictive_outputs(self, network, x):
+        """``network``'s output mean and variance (None for the mean
+        network's) under its posterior, as ``predictive`` says."""
+        if self.predictive == "moments":
+            return network.predictive_moments(x)
+        return network(x, sample=False), None
+
+    def validation_step(self, batch, **fit_params):
+        """The rows' negative log-likelihood under the posterior predictive
+        (``valid_loss``) and the predictive's score; no KL term, which does
+        not depend on the validation rows."""
+        self._set_training(False)
+        X, y = unpack_data(batch)
+        targets = to_tensor(y, device=self.device)
+        with torch.no_grad():
+            mean, variance = self.predictive_outputs(self.module_, self._input(X))
+            loss = self.criterion_.predictive_nll(mean, variance, targets).mean()
+        self.history.record_batch("valid_nll", loss.item())
+        self.record_score(mean, targets)
+        return {"loss": loss, "y_pred": mean}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
         nll = self.mean_nll(y_pred, y_true, X=X, training=training)
@@ -279,8 +310,11 @@ class HyperVariationalNet(VariationalNet):
     negative evidence by ``1 + λ`` keeps draws of large ``λ`` from swamping
     the gradient of the shared generator; it reweights the distribution of
     ``λ`` but leaves the best posterior of every single ``λ`` unchanged. The
-    history's ``*_elbo`` is the unweighted mean over draws of ``ELBO_λ``. The
-    validation loss uses evenly spaced ``t``, so that it is deterministic.
+    history's ``train_elbo`` is the unweighted mean over draws of
+    ``ELBO_λ``. A validation set is predicted by the model of every
+    ``valid_complexities``; ``valid_loss`` is the best of their held-out
+    negative log-likelihoods, the score that of the same model, so that early
+    stopping ends when the best model of the family stops improving.
     ``predict_proba`` uses the model of ``complexity``, and scoring callbacks
     (``EpochScoring``) predict with it rather than caching training logits.
 
@@ -296,12 +330,20 @@ class HyperVariationalNet(VariationalNet):
         pass); a batch with fewer rows than draws lends its rows to several,
         so every draw is trained. ``"repeat"`` passes the whole batch through
         every draw, as the thesis did.
+    valid_complexities : sequence of float, default=(1.0,)
+        The ``λ`` whose models predict a validation set.
     **kwargs
         Passed to :class:`VariationalNet`.
     """
 
     def __init__(
-        self, module, *args, n_complexity_samples=5, draw_batching="split", **kwargs
+        self,
+        module,
+        *args,
+        n_complexity_samples=5,
+        draw_batching="split",
+        valid_complexities=(1.0,),
+        **kwargs,
     ):
         # The logits of a training step mix draws of λ: scoring callbacks
         # predict anew with the model of ``complexity`` instead of caching them.
@@ -309,8 +351,9 @@ class HyperVariationalNet(VariationalNet):
         super().__init__(module, *args, **kwargs)
         self.n_complexity_samples = n_complexity_samples
         self.draw_batching = draw_batching
+        self.valid_complexities = valid_complexities
 
-    def draw_loss(self, X, y, complexity, *, split, training, weights=None):
+    def draw_loss(self, X, y, complexity, *, split, weights=None):
         """Mean over draws of the per-sample negative generalised evidence,
         the logits of every draw, and the objective whose ``backward`` a
         training step runs (its likelihood part: the KL term's gradient,
@@ -335,31 +378,22 @@ class HyperVariationalNet(VariationalNet):
             X = X.expand(n_draws, *X.shape)
             y = y.expand(n_draws, *y.shape)
             weights = weights.expand(n_draws, *weights.shape)
-        if training:
-            # The KL's gradient reaches the generator through the logits'.
-            kl_weight = (
-                self.warmup_scale()
-                * complexity
-                / (self.n_train * (1 + complexity) * n_draws)
-            )
-            logits, kl = self.module_.sample_with_kl(
-                X, complexity, kl_weight, generator=self.generator
-            )
-        else:
-            logits, kl = self.module_(X, complexity, generator=self.generator)
-        nll = (self.row_nll(logits, y, complexity) * weights).mean(1)
-        kl_term = complexity * kl / self.n_train
-        negative_elbo = nll + kl_term
-        loss = (negative_elbo / (1 + complexity)).mean()
-        objective = (nll / (1 + complexity)).mean() if training else loss
-        self.record_evidence(
-            "train" if training else "valid",
-            nll.mean(),
-            kl.mean(),
-            -negative_elbo.mean() * self.n_train,
+        # The KL's gradient reaches the generator through the logits'.
+        kl_weight = (
+            self.warmup_scale()
+            * complexity
+            / (self.n_train * (1 + complexity) * n_draws)
         )
-        if not training:
-            self.record_score(logits, y)
+        logits, kl = self.module_.sample_with_kl(
+            X, complexity, kl_weight, generator=self.generator
+        )
+        nll = (self.row_nll(logits, y, complexity) * weights).mean(1)
+        negative_elbo = nll + complexity * kl / self.n_train
+        loss = (negative_elbo / (1 + complexity)).mean()
+        objective = (nll / (1 + complexity)).mean()
+        self.record_evidence(
+            "train", nll.mean(), kl.mean(), -negative_elbo.mean() * self.n_train
+        )
         return loss, logits, objective
 
     def _batch_tensors(self, batch):
@@ -378,25 +412,44 @@ class HyperVariationalNet(VariationalNet):
         t = (torch.arange(n_draws, device=X.device, dtype=X.dtype) + offsets) / n_draws
         complexity = self.module_.encoder.decode(t)
         loss, logits, objective = self.draw_loss(
-            X,
-            y,
-            complexity,
-            split=self.draw_batching == "split",
-            training=True,
-            weights=weights,
+            X, y, complexity, split=self.draw_batching == "split", weights=weights
         )
         objective.backward()
+        self._valid_models = None  # generated anew for the next validation
         return {"loss": loss, "y_pred": logits}
 
+    def _models_to_validate(self):
+        """The network and likelihood of every ``valid_complexities``,
+        generated once per epoch's validation."""
+        if getattr(self, "_valid_models", None) is None:
+            encoder = self.module_.encoder
+            self._valid_models = []
+            for complexity in self.valid_complexities:
+                t = encoder.encode(torch.tensor([float(complexity)]))
+                self._valid_models.append(
+                    (self.module_.export(complexity), self.criterion_.at(t.item()))
+                )
+        return self._valid_models
+
     def validation_step(self, batch, **fit_params):
+        """Every ``valid_complexities``' held-out negative log-likelihood and
+        score of the batch (recorded as ``valid_nll_by_complexity`` and
+        ``valid_score_by_complexity``, which :class:`EpochEvidence` reduces to
+        the best model's); the loss returned is the batch's best."""
         self._set_training(False)
         X, y = self._batch_tensors(batch)
-        t = torch.linspace(0, 1, self.n_complexity_samples, device=X.device)
+        X = X.to(torch.float32)
+        losses, scores = [], []
         with torch.no_grad():
-            loss, logits, _ = self.draw_loss(
-                X, y, self.module_.encoder.decode(t), split=False, training=False
-            )
-        return {"loss": loss, "y_pred": logits}
+            for network, likelihood in self._models_to_validate():
+                mean, variance = self.predictive_outputs(network, X)
+                losses.append(likelihood.predictive_nll(mean, variance, y).mean())
+                scores.append(likelihood.score(mean, y))
+        self.history.record_batch(
+            "valid_nll_by_complexity", [loss.item() for loss in losses]
+        )
+        self.history.record_batch("valid_score_by_complexity", scores)
+        return {"loss": torch.stack(losses).min(), "y_pred": mean}
 
     def infer(self, x, **fit_params):
         x = self._input(x)

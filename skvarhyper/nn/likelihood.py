@@ -2,9 +2,10 @@
 Gaussian with a learned noise for regression.
 
 Both give the negative log-likelihood of every row (``forward``), its batch
-mean (``mean_nll``), the score a validation batch records (``score``) and the
-most probable target (``mode``), so that a training loop and the evidence of
-a fitted model use one likelihood per task.
+mean (``mean_nll``), that of the posterior predictive (``predictive_nll``,
+what early stopping watches), the score a validation batch records
+(``score``) and the most probable target (``mode``), so that a training loop
+and the evidence of a fitted model use one likelihood per task.
 """
 
 import math
@@ -12,6 +13,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .moments import probit_softmax
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -38,6 +41,18 @@ class CategoricalLikelihood(nn.Module):
         """The mean of :meth:`forward` over a batch, as ``cross_entropy``
         reduces it (which rounds differently from ``forward(...).mean()``)."""
         return F.cross_entropy(logits, target)
+
+    def predictive_nll(
+        self, mean: Tensor, variance: Tensor | None, target: Tensor
+    ) -> Tensor:
+        """Negative log-probability of every row's class code under the
+        predictive: the probit approximation of logits with ``mean`` and
+        ``variance`` (the posterior's propagated moments), or the softmax of
+        ``mean`` when ``variance`` is None (the posterior-mean network)."""
+        if variance is None:
+            return self(mean, target)
+        log_proba = torch.log(probit_softmax(mean, variance))
+        return -log_proba.gather(-1, target[..., None])[..., 0]
 
     def score(self, logits: Tensor, target: Tensor) -> float:
         """Accuracy of the most probable classes."""
@@ -111,6 +126,19 @@ class GaussianLikelihood(nn.Module):
     def mean_nll(self, mean: Tensor, target: Tensor) -> Tensor:
         """The mean of :meth:`forward` over a batch (the constant noise)."""
         return self(mean, target).mean()
+
+    def predictive_nll(
+        self, mean: Tensor, variance: Tensor | None, target: Tensor
+    ) -> Tensor:
+        """Negative log-density of every row under the predictive: a Gaussian
+        of the network's output ``mean`` whose variance is the noise's plus
+        ``variance``, the posterior's spread of the output (none when None),
+        summed over the outputs (the constant noise)."""
+        total = torch.exp(2.0 * self.log_std())
+        if variance is not None:
+            total = total + variance
+        z2 = (target - mean).square() / total
+        return (0.5 * (z2 + torch.log(total)) + _HALF_LOG_2PI).sum(-1)
 
     def score(self, mean: Tensor, target: Tensor) -> float:
         """One minus the mean squared error: R² for targets of unit variance."""
