@@ -114,6 +114,25 @@ def test_forward_draw_blocks_match_the_exported_networks():
         torch.testing.assert_close(kl[s], mlp.kl())
 
 
+@pytest.mark.parametrize("generator", ["linear", "lowrank"])
+def test_predictive_moments_of_a_stack_match_the_exported_networks(generator):
+    """One pass over every λ gives each exported network's moments, masks
+    and shrinkage included."""
+    torch.manual_seed(0)
+    hyper = HyperVariationalMLP(SIZES, hypernet=generator, shrinkage=True)
+    with torch.no_grad():
+        for parameter in hyper.hypernet.parameters():
+            parameter.normal_(0.0, 0.3)
+        hyper.weight_masks[0][:, :2] = 0.0
+    lam = torch.tensor([0.01, 1.0, 50.0])
+    x = torch.randn(4, 6)
+    mean, variance = hyper.predictive_moments(x, lam)
+    assert mean.shape == variance.shape == (3, 4, 3)
+    for s, value in enumerate(lam.tolist()):
+        expected = hyper.export(value).predictive_moments(x)
+        torch.testing.assert_close((mean[s], variance[s]), expected)
+
+
 def test_generator_runs_once_per_forward(monkeypatch):
     hyper = HyperVariationalMLP(SIZES)
     calls = []

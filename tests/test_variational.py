@@ -1,5 +1,6 @@
 import copy
 import pickle
+from functools import partial
 
 import numpy as np
 import pytest
@@ -242,13 +243,25 @@ def test_early_stopping_stops_and_records_validation(data):
     assert "valid_nll" in history[-1]
 
 
-@pytest.mark.parametrize("cls", [VariationalMLPClassifier, HyperVariationalClassifier])
-def test_training_stops_when_the_training_loss_has_converged(data, cls):
+@pytest.mark.parametrize(
+    "cls, monitor",
+    [
+        # The fit to the data: the KL term keeps falling after prediction
+        # has stopped improving.
+        (VariationalMLPClassifier, "train_nll_smoothed"),
+        # The whole loss: its models of small λ must fit to the end.
+        (HyperVariationalClassifier, "train_loss_smoothed"),
+        # The whole loss, whose KL term settles the ranking that prunes.
+        (partial(VariationalMLPClassifier, prune_fraction=0.5), "train_loss_smoothed"),
+        (partial(VariationalMLPClassifier, prior="log-uniform"), "train_loss_smoothed"),
+    ],
+)
+def test_training_stops_when_the_training_loss_has_converged(data, cls, monitor):
     params = {**FAST, "max_epochs": 300, "n_iter_no_change": 5}
     converged = cls(**params, tol=1e-2).fit(*data)
     history = converged.net_.history
     assert len(history) < 300
-    losses = history[:, "train_loss_smoothed"]
+    losses = history[:, monitor]
     best_before = min(losses[: -params["n_iter_no_change"]])
     assert min(losses[-params["n_iter_no_change"] :]) > best_before - 1e-2
     assert len(cls(**params, tol=None).fit(*data).net_.history) == 300

@@ -211,6 +211,19 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         "prune_scope",
     )
 
+    @property
+    def _convergence_monitor(self):
+        """The training loss whose moving average ``tol`` watches: the fit to
+        the data, whose improvement ends when prediction's does (the whole
+        loss's KL term keeps falling for hundreds of epochs more); but the
+        whole loss under the log-uniform prior, whose KL term is what prunes,
+        and for a model fitted to be pruned, whose signal-to-noise ranking
+        settles with the KL term (digits, λ = 0.1, 80 % pruned: 0.68 points
+        lost on the whole loss, 1.24 on the fit to the data)."""
+        pruned = self.prune_fraction > 0 or self.prune_threshold is not None
+        whole = self.prior == "log-uniform" or pruned
+        return "train_loss" if whole else "train_nll"
+
     # --- the task -------------------------------------------------------------
 
     # Keyword arguments of ``validate_data`` for ``y``, as the task needs.

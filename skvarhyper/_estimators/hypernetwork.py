@@ -145,6 +145,11 @@ class BaseHypernetwork(BaseVariationalEstimator):
         "shrinkage",
     )
     _selection_params = (*BaseVariationalEstimator._selection_params, "complexity")
+    # A hypernetwork converges on its whole loss: stopped on the fit to the
+    # data, its models of small λ stop before they overfit, and the CV
+    # estimators choose them (bench_tabular: anes96 log loss 0.44 against
+    # 0.22, breast cancer 0.11 against 0.09).
+    _convergence_monitor = "train_loss"
 
     @property
     @abstractmethod

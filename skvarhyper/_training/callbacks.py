@@ -112,18 +112,23 @@ class EpochEvidence(Callback):
             net.history.record(key, float(value))
 
 
-class SmoothedTrainLoss(Callback):
-    """Records ``train_loss_smoothed``, an exponential moving average of the
-    epochs' training loss: the stochastic ELBO's epoch-to-epoch noise would
-    otherwise stop a convergence test long before the posterior settles.
+class Smoothed(Callback):
+    """Records ``{key}_smoothed``, an exponential moving average of the
+    history's ``key`` over epochs: a stochastic training loss's
+    epoch-to-epoch noise would otherwise stop a convergence test long before
+    the fit settles.
 
     Parameters
     ----------
+    key : str
+        What to average: ``"train_nll"`` (the mean negative log-likelihood of
+        the sampled outputs, the fit to the data) or ``"train_loss"``.
     decay : float, default=0.9
         Weight of the previous average; ``1 / (1 - decay)`` epochs of memory.
     """
 
-    def __init__(self, decay=0.9):
+    def __init__(self, key, decay=0.9):
+        self.key = key
         self.decay = decay
 
     def initialize(self):
@@ -131,12 +136,12 @@ class SmoothedTrainLoss(Callback):
         return self
 
     def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, "train_loss"]
+        value = net.history[-1, self.key]
         if self.average_ is None:
-            self.average_ = loss
+            self.average_ = value
         else:
-            self.average_ = self.decay * self.average_ + (1 - self.decay) * loss
-        net.history.record("train_loss_smoothed", self.average_)
+            self.average_ = self.decay * self.average_ + (1 - self.decay) * value
+        net.history.record(f"{self.key}_smoothed", self.average_)
 
 
 class FitCheckpoint(Checkpoint):

@@ -8,7 +8,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 
 from .._utils.state import fit_parameters
-from .callbacks import DivergenceGuard, FitCheckpoint, SmoothedTrainLoss
+from .callbacks import DivergenceGuard, FitCheckpoint, Smoothed
 from .nets import supports_fused
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
@@ -85,10 +85,12 @@ def resolve_predictive(predictive, prior):
 
 def _stopping(estimator, early_stopping):
     """Stop on the held-out predictive's negative log-likelihood (early
-    stopping, restoring the best epoch) or on the smoothed training loss
-    (convergence), as ``MLPClassifier`` does on its exact losses."""
+    stopping, restoring the best epoch) or on the smoothed training loss the
+    estimator converges on (``_convergence_monitor``), as ``MLPClassifier``
+    does on its exact losses."""
+    monitor = f"{estimator._convergence_monitor}_smoothed"
     return EarlyStopping(
-        monitor="valid_loss" if early_stopping else "train_loss_smoothed",
+        monitor="valid_loss" if early_stopping else monitor,
         patience=estimator.n_iter_no_change,
         threshold=estimator.tol or 0.0,
         threshold_mode="abs",
@@ -103,7 +105,8 @@ def _callbacks(estimator, early_stopping, fingerprint, description):
     ]
     if early_stopping or estimator.tol is not None:
         if not early_stopping:
-            callbacks.append(("smoothed_train_loss", SmoothedTrainLoss()))
+            smoothed = Smoothed(estimator._convergence_monitor)
+            callbacks.append(("smoothed_training_loss", smoothed))
         callbacks.append(("early_stopping", _stopping(estimator, early_stopping)))
     if estimator.verbose >= 2:
         callbacks.append(("progress_bar", ProgressBar()))

@@ -415,21 +415,7 @@ class HyperVariationalNet(VariationalNet):
             X, y, complexity, split=self.draw_batching == "split", weights=weights
         )
         objective.backward()
-        self._valid_models = None  # generated anew for the next validation
         return {"loss": loss, "y_pred": logits}
-
-    def _models_to_validate(self):
-        """The network and likelihood of every ``valid_complexities``,
-        generated once per epoch's validation."""
-        if getattr(self, "_valid_models", None) is None:
-            encoder = self.module_.encoder
-            self._valid_models = []
-            for complexity in self.valid_complexities:
-                t = encoder.encode(torch.tensor([float(complexity)]))
-                self._valid_models.append(
-                    (self.module_.export(complexity), self.criterion_.at(t.item()))
-                )
-        return self._valid_models
 
     def validation_step(self, batch, **fit_params):
         """Every ``valid_complexities``' held-out negative log-likelihood and
@@ -438,18 +424,23 @@ class HyperVariationalNet(VariationalNet):
         the best model's); the loss returned is the batch's best."""
         self._set_training(False)
         X, y = self._batch_tensors(batch)
-        X = X.to(torch.float32)
-        losses, scores = [], []
+        complexity = torch.tensor(self.valid_complexities, device=X.device)
         with torch.no_grad():
-            for network, likelihood in self._models_to_validate():
-                mean, variance = self.predictive_outputs(network, X)
-                losses.append(likelihood.predictive_nll(mean, variance, y).mean())
-                scores.append(likelihood.score(mean, y))
+            if self.predictive == "moments":
+                mean, variance = self.module_.predictive_moments(
+                    X.to(torch.float32), complexity
+                )
+            else:
+                x = X.to(torch.float32).expand(len(complexity), *X.shape)
+                (mean, _), variance = self.module_(x, complexity, sample=False), None
+            t = self.module_.encoder.encode(complexity)
+            losses = self.criterion_.predictive_nll(mean, variance, y, t).mean(1)
+        self.history.record_batch("valid_nll_by_complexity", losses.tolist())
         self.history.record_batch(
-            "valid_nll_by_complexity", [loss.item() for loss in losses]
+            "valid_score_by_complexity",
+            [self.criterion_.score(outputs, y) for outputs in mean],
         )
-        self.history.record_batch("valid_score_by_complexity", scores)
-        return {"loss": torch.stack(losses).min(), "y_pred": mean}
+        return {"loss": losses.min(), "y_pred": mean}
 
     def infer(self, x, **fit_params):
         x = self._input(x)

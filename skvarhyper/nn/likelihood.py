@@ -43,12 +43,18 @@ class CategoricalLikelihood(nn.Module):
         return F.cross_entropy(logits, target)
 
     def predictive_nll(
-        self, mean: Tensor, variance: Tensor | None, target: Tensor
+        self,
+        mean: Tensor,
+        variance: Tensor | None,
+        target: Tensor,
+        t: Tensor | None = None,
     ) -> Tensor:
         """Negative log-probability of every row's class code under the
         predictive: the probit approximation of logits with ``mean`` and
         ``variance`` (the posterior's propagated moments), or the softmax of
-        ``mean`` when ``variance`` is None (the posterior-mean network)."""
+        ``mean`` when ``variance`` is None (the posterior-mean network);
+        ``t`` is ignored."""
+        target = target.expand(mean.shape[:-1])
         if variance is None:
             return self(mean, target)
         log_proba = torch.log(probit_softmax(mean, variance))
@@ -128,13 +134,19 @@ class GaussianLikelihood(nn.Module):
         return self(mean, target).mean()
 
     def predictive_nll(
-        self, mean: Tensor, variance: Tensor | None, target: Tensor
+        self,
+        mean: Tensor,
+        variance: Tensor | None,
+        target: Tensor,
+        t: Tensor | None = None,
     ) -> Tensor:
         """Negative log-density of every row under the predictive: a Gaussian
         of the network's output ``mean`` whose variance is the noise's plus
         ``variance``, the posterior's spread of the output (none when None),
-        summed over the outputs (the constant noise)."""
-        total = torch.exp(2.0 * self.log_std())
+        summed over the outputs. Shapes and ``t`` as in :meth:`forward`."""
+        total = torch.exp(2.0 * self.log_std(t))
+        if t is not None:
+            total = total[:, None, :]
         if variance is not None:
             total = total + variance
         z2 = (target - mean).square() / total

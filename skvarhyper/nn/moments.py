@@ -65,12 +65,20 @@ def linear_moments(
     bias_variance: Tensor,
 ) -> tuple[Tensor, Tensor]:
     """Mean and variance of ``x w.T + b`` for independent Gaussian ``x``
-    (``variance`` None for a known input), weights and biases."""
-    out_mean = torch.addmm(bias_mean, mean, weight_mean.t())
-    out_variance = torch.addmm(bias_variance, mean * mean, weight_variance.t())
+    (``variance`` None for a known input), weights and biases: of one layer
+    (weights ``(out, in)``, inputs ``(B, in)``), or of a stack of ``S``
+    layers (weights ``(S, out, in)``, biases ``(S, out)``, inputs
+    ``(S, B, in)``)."""
+    stacked = weight_mean.dim() == 3
+    if stacked:
+        bias_mean, bias_variance = bias_mean.unsqueeze(1), bias_variance.unsqueeze(1)
+    product = torch.baddbmm if stacked else torch.addmm
+    out_mean = product(bias_mean, mean, weight_mean.mT)
+    out_variance = product(bias_variance, mean * mean, weight_variance.mT)
     if variance is not None:
         second_moment = weight_mean * weight_mean + weight_variance
-        out_variance = out_variance.addmm_(variance, second_moment.t())
+        accumulate = out_variance.baddbmm_ if stacked else out_variance.addmm_
+        out_variance = accumulate(variance, second_moment.mT)
     return out_mean, out_variance
 
 
