@@ -109,3 +109,26 @@ def test_fit_and_predict_with_float64_as_torch_default(
     assert proba.shape == (len(X), 3)
     assert np.all(np.isfinite(proba))
     assert clf.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=CLASS_IDS)
+def test_a_seed_repeats_a_fit_on_as_many_threads(cls):
+    """A seeded fit is bit-identical on the same number of threads; on
+    another number the sums round differently, and the predictions agree
+    to float32 rounding only (what the random_state docstrings say)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:600] / 16.0
+    threads = torch.get_num_threads()
+    params = {"hidden_layer_sizes": (100,), "max_epochs": 15, "random_state": 0}
+    try:
+        torch.set_num_threads(1)
+        one = cls(**params).fit(X, y[:600]).predict_proba(X)
+        again = cls(**params).fit(X, y[:600]).predict_proba(X)
+        torch.set_num_threads(2)
+        two = cls(**params).fit(X, y[:600]).predict_proba(X)
+    finally:
+        torch.set_num_threads(threads)
+    assert_array_equal(one, again)
+    np.testing.assert_allclose(one, two, atol=1e-4)

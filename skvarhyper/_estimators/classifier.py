@@ -375,7 +375,9 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         included) instead of starting anew.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, batch order, posterior noise and the validation
-        split; an int gives bit-identical fits on the CPU.
+        split; an int gives bit-identical fits on the CPU on the same number
+        of threads (``torch.get_num_threads()``); on another number the sums
+        round differently (``predict_proba`` differs by up to about 1e-5).
     device : str or torch.device, default="cpu"
         Where the network is trained, e.g. ``"cuda"``.
     verbose : int, default=0
@@ -639,7 +641,9 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted hypernetwork.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, batches, draws of ``λ`` and posterior noise.
+        Seeds initialisation, batches, draws of ``λ`` and posterior noise;
+        an int gives bit-identical fits on the CPU on the same number of
+        threads (on another, ``predict_proba`` differs by up to about 1e-5).
     device : str or torch.device, default="cpu"
         Where the network is trained.
     verbose : int, default=0
