@@ -32,9 +32,10 @@ HYPERNETS = ["linear", "lowrank"]
 OUT = Path(__file__).resolve().parents[1] / "docs" / "hypernetwork"
 
 
-# The separate models train as the hypernetwork does: same step size, batches
-# and number of epochs (VariationalMLPClassifier's defaults stop on convergence).
-TRAINING = ("lr", "batch_size", "max_epochs", "tol")
+# The separate models train as the hypernetwork does: same prior, step size,
+# batches and number of epochs (VariationalMLPClassifier's defaults stop on
+# convergence).
+TRAINING = ("prior_variance", "lr", "batch_size", "max_epochs", "tol")
 
 
 def fit_all(X_train, y_train, seed, predictive, shrinkage):

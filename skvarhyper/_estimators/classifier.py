@@ -305,8 +305,12 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         seed of three), and 0 for the Gaussian prior.
     prior_mean : float, default=0.0
         Mean of the Gaussian prior of every weight and bias.
-    prior_variance : float, default=0.1
-        Variance of the Gaussian prior; must be positive.
+    prior_variance : float, default=0.5
+        Variance of the Gaussian prior; must be positive. Measured on
+        ``bench_tabular.py``'s ten tables: 0.5 has the lowest mean log loss
+        (0.286; 0.03: 0.319, 0.1: 0.294, 0.3: 0.287, 1: 0.287, 2: 0.288) and
+        a lower log loss than ``MLPClassifier`` on 8 of 10 (0.1: 6); larger
+        variances train longer and lose anes96 and breast cancer.
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the variational parameters.
     lr : float, default=3e-3
@@ -448,7 +452,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         prior="gaussian",
         complexity_warmup="auto",
         prior_mean=0.0,
-        prior_variance=0.1,
+        prior_variance=0.5,
         optimizer="adam",
         lr=3e-3,
         momentum=0.9,
