@@ -254,6 +254,8 @@ def test_early_stopping_stops_and_records_validation(data):
         # The whole loss, whose KL term settles the ranking that prunes.
         (partial(VariationalMLPClassifier, prune_fraction=0.5), "train_loss_smoothed"),
         (partial(VariationalMLPClassifier, prior="log-uniform"), "train_loss_smoothed"),
+        # The whole loss, which the prior's pull on the means drives.
+        (partial(VariationalMLPClassifier, complexity=10.0), "train_loss_smoothed"),
     ],
 )
 def test_training_stops_when_the_training_loss_has_converged(data, cls, monitor):

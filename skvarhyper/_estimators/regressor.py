@@ -427,7 +427,11 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         about 10 epochs) is what must improve; not the whole loss, whose KL
         term keeps falling long after prediction has stopped improving (on
         ``bench_tabular.py``'s tables 26-195 epochs instead of 88-300, at
-        about the same test log loss). None always trains ``max_epochs``
+        about the same test log loss). The log-uniform prior, a model fitted
+        with ``prune_fraction`` or ``prune_threshold`` and a ``complexity``
+        above 1 converge on the whole loss (``train_loss_smoothed``): its KL
+        term prunes, settles the signal-to-noise ranking, or pulls the means
+        in while the fit to the data worsens. None always trains ``max_epochs``
         epochs, which leaves the posterior's signal-to-noise ranking more
         settled for heavy pruning (on digits at ``lr=1e-2``, 80 % SNR pruning
         cost 0.4 points after 200 epochs and 1.3 after stopping at 1e-4).
