@@ -58,6 +58,21 @@ def test_checkpoint_of_another_architecture_gets_its_own_directory(
     np.testing.assert_array_equal(other.predict_proba(X), expected.predict_proba(X))
 
 
+def test_checkpoint_of_a_fit_with_other_validation_rows_is_not_reused(
+    three_classes, tmp_path
+):
+    """Early stopping on other validation rows (fit's X_val, y_val) is
+    another fit: it gets a checkpoint directory of its own."""
+    X, y = three_classes
+    params = {**SIX_EPOCHS, "early_stopping": True, "checkpoint": tmp_path}
+    train, first, second = slice(0, 80), slice(80, 100), slice(100, 120)
+    for rows in (first, second):
+        VariationalMLPClassifier(**params).fit(
+            X[train], y[train], X_val=X[rows], y_val=y[rows]
+        )
+    assert len(list(tmp_path.glob("*/params.pt"))) == 2
+
+
 def test_checkpoint_of_the_same_fit_gives_the_same_model(three_classes, tmp_path):
     """The same parameters and data in the same directory resume (here:
     return) the model of the first fit."""

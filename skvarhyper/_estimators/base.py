@@ -418,7 +418,8 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         seed = rng.randint(_SEED_BOUND)
         fingerprint = None
         if self.checkpoint is not None and not continuing and not incremental:
-            fingerprint = fit_fingerprint(self, X, targets, weights)
+            given = None if validation[0] is None else (valid.X, valid.y)
+            fingerprint = fit_fingerprint(self, X, targets, weights, given)
         net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint, weights)
         epochs = 1 if incremental else self.max_epochs
         if continuing:

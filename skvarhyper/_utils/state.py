@@ -82,8 +82,10 @@ def fit_parameters(estimator):
     return changing
 
 
-def fit_fingerprint(estimator, X, y, weights=None):
-    """Hash of the class, the fit parameters and the (weighted) training data."""
-    return joblib.hash(
-        (type(estimator).__name__, fit_parameters(estimator), np.asarray(X), y, weights)
-    )
+def fit_fingerprint(estimator, X, y, weights=None, validation=None):
+    """Hash of the class, the fit parameters, the (weighted) training data
+    and the user's validation rows ``(X_val, encoded y_val)``, if any."""
+    fit = (type(estimator).__name__, fit_parameters(estimator), np.asarray(X), y)
+    if validation is None:
+        return joblib.hash((*fit, weights))
+    return joblib.hash((*fit, weights, *(np.asarray(part) for part in validation)))
