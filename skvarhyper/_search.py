@@ -397,9 +397,10 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
         :class:`HyperVariationalClassifier`. With ``early_stopping=True`` each fold's
-        hypernetwork stops on that fold's held-out rows (measured on
-        ``bench_tabular.py``'s tables: faster, but a worse held-out log loss
-        on iris, breast cancer and digits, so not the default).
+        hypernetwork stops on that fold's held-out rows, which then both
+        stop and score it, so ``scores_`` are optimistic (measured on
+        ``bench_tabular.py``'s tables: faster, but a worse test log loss on
+        iris, breast cancer and digits, so not the default).
 
     Attributes
     ----------
@@ -649,9 +650,10 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         ``random_state``, ``device``, ``verbose``,
         ``callbacks``, ``on_divergence``, ``checkpoint``: as in
         :class:`HyperVariationalRegressor`. With ``early_stopping=True`` each fold's
-        hypernetwork stops on that fold's held-out rows (measured on
-        ``bench_tabular.py``'s tables: faster, but a worse held-out log loss
-        on iris, breast cancer and digits, so not the default).
+        hypernetwork stops on that fold's held-out rows, which then both
+        stop and score it, so ``scores_`` are optimistic (measured on the
+        classifier's tables of ``bench_tabular.py``: faster, but a worse test
+        log loss on iris, breast cancer and digits, so not the default).
 
     Attributes
     ----------

@@ -158,3 +158,18 @@ def test_validation_rows_are_checked_like_the_training_rows(classes):
         clf.fit(X, y, X_val=X_val[:, :3], y_val=y_val)
     with pytest.raises(ValueError, match="labels"):
         clf.fit(X, y, X_val=X_val, y_val=np.where(y_val == 0, 7, y_val))
+
+
+def test_the_held_out_loss_of_a_confidently_wrong_row_is_finite():
+    """A validation row predicted wrong with a logit gap of 120: the probit
+    predictive's log-probability stays finite (log of a softmax would be
+    log 0), so early stopping sees a loss, not a divergence."""
+    import torch
+
+    from skvarhyper.nn import CategoricalLikelihood
+
+    mean = torch.tensor([[0.0, 120.0]])
+    loss = CategoricalLikelihood().predictive_nll(
+        mean, torch.full_like(mean, 1e-3), torch.tensor([0])
+    )
+    assert torch.isfinite(loss).all() and loss.item() == pytest.approx(120.0, rel=1e-3)

@@ -366,7 +366,8 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             ``validation_fraction`` of ``X`` (as in scikit-learn's
             ``HistGradientBoostingClassifier``); needs ``y_val`` and
             ``early_stopping=True``. In a ``Pipeline``, transform it as ``X``
-            with ``Pipeline(..., transform_input=["X_val"])``.
+            with ``Pipeline(..., transform_input=["X_val"])`` (with metadata
+            routing enabled and ``set_fit_request(X_val=True, y_val=True)``).
         y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
             Targets of ``X_val``.
 
@@ -937,8 +938,8 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         """The score on the validation split at every epoch that had one, or
         None without ``early_stopping`` or such epochs: a classifier's
         accuracy, a regressor's R² (relative to the variance of the training
-        targets), both of the posterior means, and for a hypernetwork
-        averaged over evenly spaced complexities."""
+        targets), both of the predictive's mean outputs, and for a
+        hypernetwork that of the model with the best validation loss."""
         self._check_fitted()
         key = f"valid_{self.net_.criterion_.score_name}"
         scores = [float(epoch[key]) for epoch in self.net_.history if key in epoch]

@@ -48,7 +48,7 @@ class DivergenceGuard(Callback):
         self.last_finite_ = None
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is None or math.isfinite(loss.item()):
+        if not training or loss is None or math.isfinite(loss.item()):
             return
         epoch = len(net.history)
         message = (
@@ -108,8 +108,12 @@ class EpochEvidence(Callback):
             best = int(np.argmin(losses))
             means["valid_loss"] = means["valid_nll"] = losses[best]
             means[f"valid_{net.criterion_.score_name}"] = scores[best]
+            earlier = net.history[:-1, "valid_loss"] if len(net.history) > 1 else []
+            means["valid_loss_best"] = bool(
+                means["valid_loss"] < min(earlier, default=np.inf)
+            )
         for key, value in means.items():
-            net.history.record(key, float(value))
+            net.history.record(key, value if isinstance(value, bool) else float(value))
 
 
 class Smoothed(Callback):

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .moments import probit_softmax
+from .moments import probit_logits
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -57,8 +57,7 @@ class CategoricalLikelihood(nn.Module):
         target = target.expand(mean.shape[:-1])
         if variance is None:
             return self(mean, target)
-        log_proba = torch.log(probit_softmax(mean, variance))
-        return -log_proba.gather(-1, target[..., None])[..., 0]
+        return self(probit_logits(mean, variance), target)
 
     def score(self, logits: Tensor, target: Tensor) -> float:
         """Accuracy of the most probable classes."""

@@ -82,6 +82,12 @@ def linear_moments(
     return out_mean, out_variance
 
 
+def probit_logits(mean: Tensor, variance: Tensor) -> Tensor:
+    """The logits whose softmax is the probit approximation of Gaussian logits'
+    class probabilities."""
+    return mean * torch.rsqrt(1.0 + PROBIT_SCALE * variance)
+
+
 def probit_softmax(mean: Tensor, variance: Tensor) -> Tensor:
     """Class probabilities of Gaussian logits by the probit approximation."""
-    return torch.softmax(mean * torch.rsqrt(1.0 + PROBIT_SCALE * variance), dim=-1)
+    return torch.softmax(probit_logits(mean, variance), dim=-1)
