@@ -173,3 +173,14 @@ def test_the_held_out_loss_of_a_confidently_wrong_row_is_finite():
         mean, torch.full_like(mean, 1e-3), torch.tensor([0])
     )
     assert torch.isfinite(loss).all() and loss.item() == pytest.approx(120.0, rel=1e-3)
+
+
+def test_a_hypernetwork_continued_with_early_stopping_after_a_fit_without(classes):
+    """warm_start with early_stopping=True continues a history whose epochs
+    have no validation loss: the best epoch is chosen among those that do."""
+    X, X_val, y, y_val = classes
+    hyper = HyperVariationalClassifier(**FAST, warm_start=True).fit(X, y)
+    hyper.set_params(early_stopping=True).fit(X, y, X_val=X_val, y_val=y_val)
+    history = hyper.net_.history
+    assert history[FAST["max_epochs"], "valid_loss_best"] is True
+    assert "valid_loss" not in history[FAST["max_epochs"] - 1]

@@ -108,7 +108,7 @@ class EpochEvidence(Callback):
             best = int(np.argmin(losses))
             means["valid_loss"] = means["valid_nll"] = losses[best]
             means[f"valid_{net.criterion_.score_name}"] = scores[best]
-            earlier = net.history[:-1, "valid_loss"] if len(net.history) > 1 else []
+            earlier = [e["valid_loss"] for e in net.history[:-1] if "valid_loss" in e]
             means["valid_loss_best"] = bool(
                 means["valid_loss"] < min(earlier, default=np.inf)
             )

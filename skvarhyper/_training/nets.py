@@ -218,15 +218,15 @@ class VariationalNet(NeuralNet):
         return {"loss": loss, "y_pred": mean}
 
     def get_loss(self, y_pred, y_true, X=None, training=False, kl=None):
+        """A batch's negative generalised evidence per sample; a training
+        batch's terms go into the history (validation batches record their
+        predictive's loss instead, see :meth:`validation_step`)."""
         nll = self.mean_nll(y_pred, y_true, X=X, training=training)
         if kl is None:
             kl = self.module_.kl()
         loss = nll + self.complexity * kl / self.n_train
-        self.record_evidence(
-            "train" if training else "valid", nll, kl, -loss * self.n_train
-        )
-        if not training:
-            self.record_score(y_pred, y_true)
+        if training:
+            self.record_evidence(nll, kl, -loss * self.n_train)
         return loss
 
     def mean_nll(self, y_pred, y_true, X=None, training=False):
@@ -252,11 +252,11 @@ class VariationalNet(NeuralNet):
         score = self.criterion_.score(outputs, y_true)
         self.history.record_batch(f"valid_{self.criterion_.score_name}", score)
 
-    def record_evidence(self, prefix, nll, kl, elbo):
-        """Write one batch's evidence terms into the history."""
-        self.history.record_batch(f"{prefix}_nll", nll.item())
-        self.history.record_batch(f"{prefix}_kl", kl.item())
-        self.history.record_batch(f"{prefix}_elbo", elbo.item())
+    def record_evidence(self, nll, kl, elbo):
+        """Write one training batch's evidence terms into the history."""
+        self.history.record_batch("train_nll", nll.item())
+        self.history.record_batch("train_kl", kl.item())
+        self.history.record_batch("train_elbo", elbo.item())
 
     # --- predictions for callbacks -------------------------------------------------
 
@@ -392,7 +392,7 @@ class HyperVariationalNet(VariationalNet):
         loss = (negative_elbo / (1 + complexity)).mean()
         objective = (nll / (1 + complexity)).mean()
         self.record_evidence(
-            "train", nll.mean(), kl.mean(), -negative_elbo.mean() * self.n_train
+            nll.mean(), kl.mean(), -negative_elbo.mean() * self.n_train
         )
         return loss, logits, objective
 

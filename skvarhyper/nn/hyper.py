@@ -13,7 +13,7 @@ from .factored import LayerFactors, factored_linear_with_kl
 from .functional import ACTIVATIONS, INIT_LOG_STD, variational_linear_with_kl
 from .layers import reset_posterior_
 from .mlp import VariationalMLP
-from .moments import activation_moments, linear_moments
+from .moments import network_moments
 
 
 class LayerPosterior(NamedTuple):
@@ -498,20 +498,10 @@ class HyperVariationalMLP(nn.Module):
         generated for complexities ``(S,)`` under their posteriors, masks
         included, for inputs ``(B, n_in)``: one pass, as
         :meth:`VariationalMLP.predictive_moments` for each ``λ``."""
-        mean, variance = x.expand(len(complexity), *x.shape), None
         posteriors = self.generate(complexity)
-        for index, (layer, mask) in enumerate(zip(posteriors, self.weight_masks)):
-            if index:
-                mean, variance = activation_moments(self.activation, mean, variance)
-            mean, variance = linear_moments(
-                mean,
-                variance,
-                layer.weight_mean * mask,
-                torch.exp(2.0 * layer.weight_log_std) * mask,
-                layer.bias_mean,
-                torch.exp(2.0 * layer.bias_log_std),
-            )
-        return mean, variance
+        layers = ((*layer, mask) for layer, mask in zip(posteriors, self.weight_masks))
+        x = x.expand(len(complexity), *x.shape)
+        return network_moments(x, layers, self.activation)
 
     @torch.no_grad()
     def export(self, complexity: float) -> VariationalMLP:

@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from .functional import ACTIVATIONS, INIT_LOG_STD
 from .layers import VariationalLinear
-from .moments import activation_moments, linear_moments, probit_softmax
+from .moments import network_moments, probit_softmax
 
 
 class VariationalMLP(nn.Module):
@@ -110,20 +110,17 @@ class VariationalMLP(nn.Module):
         treated as an independent Gaussian (see :mod:`skvarhyper.nn.moments`);
         about three times the cost of a pass with the posterior means.
         """
-        mean, variance = x, None
-        for i, layer in enumerate(self.layers):
-            if i:
-                mean, variance = activation_moments(self.activation, mean, variance)
-            mask = layer.weight_mask
-            mean, variance = linear_moments(
-                mean,
-                variance,
-                layer.weight_mean * mask,
-                torch.exp(2.0 * layer.weight_log_std) * mask,
+        layers = (
+            (
+                layer.weight_mean,
+                layer.weight_log_std,
                 layer.bias_mean,
-                torch.exp(2.0 * layer.bias_log_std),
+                layer.bias_log_std,
+                layer.weight_mask,
             )
-        return mean, variance
+            for layer in self.layers
+        )
+        return network_moments(x, layers, self.activation)
 
     def predictive_proba(self, x: Tensor) -> Tensor:
         """Class probabilities integrated over the posterior in one pass: the

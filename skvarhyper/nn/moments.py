@@ -10,6 +10,7 @@ pass their exact Gaussian moments on; smooth activations pass first-order
 """
 
 import math
+from collections.abc import Iterable
 
 import torch
 from torch import Tensor
@@ -80,6 +81,30 @@ def linear_moments(
         accumulate = out_variance.baddbmm_ if stacked else out_variance.addmm_
         out_variance = accumulate(variance, second_moment.mT)
     return out_mean, out_variance
+
+
+def network_moments(
+    x: Tensor, layers: Iterable[tuple[Tensor, ...]], activation: str
+) -> tuple[Tensor, Tensor]:
+    """Mean and variance of a mean-field network's outputs for inputs ``x``,
+    every unit treated as an independent Gaussian: ``layers`` gives each
+    layer's ``(weight_mean, weight_log_std, bias_mean, bias_log_std,
+    weight_mask)``, of one network or stacked over networks (see
+    :func:`linear_moments`), with ``activation`` between them."""
+    mean, variance = x, None
+    for index, layer in enumerate(layers):
+        weight_mean, weight_log_std, bias_mean, bias_log_std, mask = layer
+        if index:
+            mean, variance = activation_moments(activation, mean, variance)
+        mean, variance = linear_moments(
+            mean,
+            variance,
+            weight_mean * mask,
+            torch.exp(2.0 * weight_log_std) * mask,
+            bias_mean,
+            torch.exp(2.0 * bias_log_std),
+        )
+    return mean, variance
 
 
 def probit_logits(mean: Tensor, variance: Tensor) -> Tensor:
