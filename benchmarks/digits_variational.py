@@ -6,7 +6,11 @@ with prior variance 0.1 trained for 200 full epochs (``tol=None``) at
 library's defaults stop on convergence at ``lr=3e-3``, which suits small
 tables but leaves the signal-to-noise ranking less settled for heavy pruning).
 The complexity λ is selected by 3-fold cross-validation on the training part
-(accuracy with 80% of the weights pruned by SNR); the test part only reports.
+(accuracy of models fitted with ``prune_fraction=0.8``, which prune 80% of
+their weights by SNR and fine-tune the rest); the test part only reports.
+The table prunes models fitted unpruned (as trained, and fine-tuned by a
+``warm_start`` fit); the selected λ is also fitted with
+``prune_fraction=0.8``.
 
 Run: python benchmarks/digits_variational.py
 """
@@ -74,9 +78,16 @@ def main():
         if complexity == best:
             drop = 100 * (row[0] - row[1])
             gap = 100 * (row[0] - mlp_accuracy)
+            fitted = VariationalMLPClassifier(
+                complexity=complexity, prune_fraction=0.8, **RECIPE
+            ).fit(X_train, y_train)
+            fitted_accuracy = fitted.score(X_test, y_test)
             print(
-                f"  selected λ: unpruned {row[0]:.4f}, 80% SNR-pruned {row[1]:.4f} "
-                f"(drop {drop:.2f} points), gap to MLPClassifier {gap:+.2f} points"
+                f"  selected λ: unpruned {row[0]:.4f}, gap to MLPClassifier "
+                f"{gap:+.2f} points; 80% SNR-pruned as trained {row[1]:.4f} "
+                f"(drop {drop:.2f} points), fitted with prune_fraction=0.8 "
+                f"(fine-tuned) {fitted_accuracy:.4f} "
+                f"(drop {100 * (row[0] - fitted_accuracy):.2f} points)"
             )
 
 

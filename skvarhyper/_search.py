@@ -143,6 +143,7 @@ class BaseHypernetworkSearch(BaseEstimator, ABC):
         then ``refit_params``; raises on a parameter it does not have."""
         single = self._refit_class
         names = set(single().get_params(deep=False)) - set(_SELECTED)
+        names &= set(self.get_params(deep=False))
         if single is not self._hypernetwork_class:
             names -= set(_SCHEDULE)
         refit = single(**{name: getattr(self, name) for name in names})

@@ -184,7 +184,7 @@ def test_prune_threshold_parameter_applies_after_fit(digits):
     X_train, _, y_train, _ = digits
     clf = VariationalMLPClassifier(
         (16,), prior="log-uniform", prune_threshold=3.0, max_epochs=20,
-        random_state=0,
+        finetune_epochs=0, random_state=0,
     ).fit(X_train, y_train)  # fmt: skip
     for (mean, log_std), mask in zip(
         clf.net_.module_.weight_posteriors(), clf.net_.module_.weight_masks

@@ -161,7 +161,8 @@ def test_n_weights_counts_weight_matrices_only(fitted):
 
 def test_prune_fraction_parameter_is_applied_after_fit(data):
     X, _ = data
-    clf = VariationalMLPClassifier(**FAST, prune_fraction=0.7).fit(*data)
+    clf = VariationalMLPClassifier(**FAST, prune_fraction=0.7, finetune_epochs=0)
+    clf.fit(*data)
     assert clf.sparsity_ == pytest.approx(0.7, abs=1 / clf.n_weights_)
     manual = VariationalMLPClassifier(**FAST).fit(*data).prune(0.7)
     np.testing.assert_array_equal(clf.predict_proba(X), manual.predict_proba(X))
@@ -251,8 +252,14 @@ def test_early_stopping_stops_and_records_validation(data):
         (VariationalMLPClassifier, "train_nll_smoothed"),
         # The whole loss: its models of small λ must fit to the end.
         (HyperVariationalClassifier, "train_loss_smoothed"),
-        # The whole loss, whose KL term settles the ranking that prunes.
-        (partial(VariationalMLPClassifier, prune_fraction=0.5), "train_loss_smoothed"),
+        # Pruned as trained: the whole loss, whose KL term settles the
+        # ranking that prunes.
+        (
+            partial(VariationalMLPClassifier, prune_fraction=0.5, finetune_epochs=0),
+            "train_loss_smoothed",
+        ),
+        # Pruned, then fine-tuned: the fit to the data, in both phases.
+        (partial(VariationalMLPClassifier, prune_fraction=0.5), "train_nll_smoothed"),
         (partial(VariationalMLPClassifier, prior="log-uniform"), "train_loss_smoothed"),
         # The whole loss, which the prior's pull on the means drives.
         (partial(VariationalMLPClassifier, complexity=10.0), "train_loss_smoothed"),
@@ -266,7 +273,12 @@ def test_training_stops_when_the_training_loss_has_converged(data, cls, monitor)
     losses = history[:, monitor]
     best_before = min(losses[: -params["n_iter_no_change"]])
     assert min(losses[-params["n_iter_no_change"] :]) > best_before - 1e-2
-    assert len(cls(**params, tol=None).fit(*data).net_.history) == 300
+    unstopped = cls(**params, tol=None).fit(*data)
+    # A fit that prunes trains its survivors for finetune_epochs more.
+    extra = unstopped.get_params().get("finetune_epochs", 0)
+    if not unstopped.get_params().get("prune_fraction"):
+        extra = 0
+    assert len(unstopped.net_.history) == 300 + extra
 
 
 def test_evidence_terms(fitted, data):

@@ -187,13 +187,11 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         "checkpoint": [None, str, os.PathLike],
     }
 
-    # Parameters that do not change what a fit learns: they select, prune,
-    # display or store a fitted model. Fingerprints of fits leave them out.
+    # Parameters that do not change what a fit learns: they select, display
+    # or store a fitted model. Fingerprints of fits leave them out. (A single
+    # network fitted to be pruned fine-tunes what survives: its pruning
+    # parameters change the fit; a hypernetwork's do not.)
     _not_fit_params = (
-        "prune_fraction",
-        "prune_threshold",
-        "prune_score",
-        "prune_scope",
         "n_mc_samples",
         "predictive",
         "warm_start",
@@ -217,15 +215,17 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         the data, whose improvement ends when prediction's does (the whole
         loss's KL term keeps falling for hundreds of epochs more); but the
         whole loss under the log-uniform prior, whose KL term is what prunes;
-        for a model fitted to be pruned, whose signal-to-noise ranking
-        settles with the KL term (digits, λ = 0.1, 80 % pruned: 0.68 points
-        lost on the whole loss, 1.24 on the fit to the data); and above
+        for a model fitted to be pruned without fine-tuning
+        (``finetune_epochs=0``), whose signal-to-noise ranking settles with
+        the KL term (digits, λ = 0.1, 80 % pruned: 0.68 points lost on the
+        whole loss, 1.24 on the fit to the data); and above
         λ = 1, where the prior pulls the means in for many epochs while the
         fit to the data worsens (digits, λ = 100: stopped on the fit to the
         data, a training ELBO of -233 nats per sample against -11)."""
         pruned = self.prune_fraction > 0 or self.prune_threshold is not None
+        pruned_as_trained = pruned and not self._finetune_epochs(continuing=False)
         strong_prior = self.complexity != "auto" and self.complexity > 1
-        whole = self.prior == "log-uniform" or pruned or strong_prior
+        whole = self.prior == "log-uniform" or pruned_as_trained or strong_prior
         return "train_loss" if whole else "train_nll"
 
     # --- the task -------------------------------------------------------------
@@ -417,6 +417,10 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
                 X, targets, weights, early_stopping, rng
             )
         seed = rng.randint(_SEED_BOUND)
+        finetune_epochs = self._finetune_epochs(continuing=continuing or incremental)
+        # Drawn up front, so that a fit resumed from its checkpoint fine-tunes
+        # as the uninterrupted one did.
+        finetune_seed = rng.randint(_SEED_BOUND) if finetune_epochs else None
         fingerprint = None
         if self.checkpoint is not None and not continuing and not incremental:
             given = None if validation[0] is None else (valid.X, valid.y)
@@ -429,17 +433,42 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             epochs = dict(net.callbacks_)["checkpoint"].resume(net, epochs)
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(targets), epochs=epochs)
+        selection = self._selection() if continuing else None
+        if finetune_epochs and not getattr(net, "interrupted_", False):
+            self._finetune(net, X, targets, finetune_epochs, finetune_seed)
+            selection = self._selection()
         previous = getattr(self, "_reference_rows_", None) if incremental else None
         self._commit(
             net,
             rng,
             first=not continuing,
-            selection=self._selection() if continuing else None,
+            selection=selection,
             reference_rows=self._reference_rows(X, weights, previous),
         )
         if getattr(net, "interrupted_", False):  # unset if no epoch was left
             raise FitInterrupted
         return self
+
+    def _finetune_epochs(self, *, continuing):
+        """Epochs that train the surviving weights after a fit from scratch
+        that prunes (``finetune_epochs``); none for a fit that continues the
+        fitted network, which trains with its masks from the start."""
+        pruned = self.prune_fraction > 0 or self.prune_threshold is not None
+        return self.finetune_epochs if pruned and not continuing else 0
+
+    def _finetune(self, net, X, targets, epochs, seed):
+        """Prune the trained ``net`` as the pruning parameters say, ranked on
+        its own posterior, and train the surviving weights for at most
+        ``epochs`` epochs with a fresh optimiser and fresh stopping rules,
+        its random numbers drawn anew from ``seed``. The checkpoint, which
+        holds the training before pruning, stops saving."""
+        self._write_masks(net.module_, ranked_on=net.module_)
+        if "checkpoint" in dict(net.callbacks_):
+            net.set_params(callbacks__checkpoint=None)
+        net.initialize_callbacks()  # the moving averages and stopping rules
+        net.generator.manual_seed(int(seed))
+        net.initialize_optimizer()
+        net.partial_fit(X, torch.from_numpy(targets), epochs=epochs)
 
     def _check_params(self, *, continuing=False):
         """Raise unless every parameter is valid (``set_params`` does not

@@ -130,8 +130,10 @@ class BaseHypernetwork(BaseVariationalEstimator):
         "shrinkage": ["boolean"],
         "memory": [None, str, HasMethods(["cache"])],
     }
+    # Pruning selects among the models of every λ and never trains.
     _not_fit_params = (
         *BaseVariationalEstimator._not_fit_params,
+        *BaseVariationalEstimator._selection_params,
         "complexity",
         "memory",
     )
@@ -150,6 +152,10 @@ class BaseHypernetwork(BaseVariationalEstimator):
     # estimators choose them (bench_tabular: anes96 log loss 0.44 against
     # 0.22, breast cancer 0.11 against 0.09).
     _convergence_monitor = "train_loss"
+
+    def _finetune_epochs(self, *, continuing):
+        """None: a hypernetwork prunes the model of a λ as a selection."""
+        return 0
 
     @property
     @abstractmethod
@@ -378,8 +384,9 @@ class BaseHypernetwork(BaseVariationalEstimator):
         value, inside = self._check_complexity(complexity)
         module = self._network_at(value)
         self._warn_outside_range(complexity, inside)
-        shared = self._single_model().get_params(deep=False)
-        params = {name: getattr(self, name) for name in shared}
+        own = self.get_params(deep=False)
+        shared = self._single_model().get_params(deep=False).keys() & own.keys()
+        params = {name: own[name] for name in shared}
         fitted = getattr(self, "_architecture_", None) or {}
         params["hidden_layer_sizes"] = fitted.get(
             "hidden_layer_sizes", self.hidden_layer_sizes

@@ -2,9 +2,12 @@
 Gaussian likelihood with a learned noise, the predictive distribution), and
 the public single-network and hypernetwork regressors."""
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval
 
 from .._utils.state import transaction
 from ..nn.likelihood import GaussianLikelihood
@@ -428,8 +431,8 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         term keeps falling long after prediction has stopped improving (on
         ``bench_regression.py`` the fit takes 0.99 times ``MLPRegressor``'s
         time, 2.2 times on the whole loss, at about the same NLPD). The
-        log-uniform prior, a model fitted with ``prune_fraction`` or
-        ``prune_threshold`` and a ``complexity`` above 1 converge on the
+        log-uniform prior, a model pruned as
+        trained (``finetune_epochs=0``) and a ``complexity`` above 1 converge on the
         whole loss (``train_loss_smoothed``): its KL term prunes, settles the
         signal-to-noise ranking, or pulls the means in while the fit to the
         data worsens. None always trains ``max_epochs`` epochs, which leaves
@@ -458,6 +461,17 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         (the thesis' relative density) or the magnitude ``|m|``.
     prune_scope : {"global", "layer"}, default="global"
         Rank all weight matrices together, or prune each by the same fraction.
+    finetune_epochs : int, default=30
+        Epochs that train the surviving weights after a fit that prunes
+        (``prune_fraction > 0`` or ``prune_threshold`` set): the model is
+        trained, pruned as the pruning parameters say, then trained on with
+        its mask (a fresh optimiser; ``tol``, ``n_iter_no_change`` and
+        ``early_stopping`` apply anew), so that ``n_iter_`` counts both
+        phases. Pruning 90 % of the weights of a model at ``complexity=0.1``
+        on 5,000 MNIST digits costs 2.3 points of accuracy as trained and
+        none fine-tuned (``bench_pruning.py``). 0 prunes the trained model
+        as it is. Pruning a fitted model anew (:meth:`prune`,
+        ``set_params``) re-ranks the fine-tuned posterior without training.
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted model (its pruning mask
         included) instead of starting anew.
@@ -534,6 +548,11 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
     0.5
     """
 
+    _parameter_constraints: dict = {
+        **BaseVariationalRegressor._parameter_constraints,
+        "finetune_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -559,6 +578,7 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         prune_threshold=None,
         prune_score="snr",
         prune_scope="global",
+        finetune_epochs=30,
         warm_start=False,
         random_state=None,
         device="cpu",
@@ -589,6 +609,7 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         self.prune_threshold = prune_threshold
         self.prune_score = prune_score
         self.prune_scope = prune_scope
+        self.finetune_epochs = finetune_epochs
         self.warm_start = warm_start
         self.random_state = random_state
         self.device = device
