@@ -240,3 +240,39 @@ def test_a_fit_resumed_from_its_checkpoint_fine_tunes_alike(three_classes, tmp_p
     np.testing.assert_array_equal(resumed.predict_proba(X), expected)
     np.testing.assert_array_equal(plain.predict_proba(X), expected)
     assert resumed.n_iter_ == first.n_iter_ == TINY["max_epochs"] + 3
+
+
+def test_the_fitted_pruning_parameters_bring_back_the_fine_tuned_mask(digits_like):
+    """Pruned to another fraction and back, a fine-tuned model is the fitted
+    one again, not a re-ranking of its fine-tuned posterior."""
+    X, _ = digits_like
+    clf = _fit(VariationalMLPClassifier, digits_like, prune_fraction=0.6)
+    masks = [mask.clone() for mask in clf.net_.module_.weight_masks]
+    proba = clf.predict_proba(X)
+    clf.prune(0.3).prune(0.6)
+    for mask, fitted in zip(clf.net_.module_.weight_masks, masks):
+        assert torch.equal(mask, fitted)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    clf.set_params(prune_scope="layer").set_params(prune_scope="global")
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_a_threshold_fit_keeps_its_mask_when_unrelated_parameters_change(digits_like):
+    """``prune_score`` does not enter a threshold's mask: setting it must not
+    re-apply the threshold to the fine-tuned posterior."""
+    X, y = digits_like
+    clf = VariationalMLPClassifier(
+        (16,), prior="log-uniform", prune_threshold=3.0, max_epochs=20,
+        finetune_epochs=10, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    sparsity, proba = clf.sparsity_, clf.predict_proba(X)
+    clf.set_params(prune_score="magnitude")
+    assert clf.sparsity_ == sparsity
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_fine_tuning_trains_at_most_max_epochs(three_classes):
+    X, y = three_classes
+    params = {**TINY, "tol": None, "prune_fraction": 0.5}
+    clf = VariationalMLPClassifier(**params, finetune_epochs=30).fit(X, y)
+    assert clf.n_iter_ == 2 * TINY["max_epochs"]

@@ -434,9 +434,14 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         if epochs > 0:
             net.partial_fit(X, torch.from_numpy(targets), epochs=epochs)
         selection = self._selection() if continuing else None
+        finetuned = None
         if finetune_epochs and not getattr(net, "interrupted_", False):
             self._finetune(net, X, targets, finetune_epochs, finetune_seed)
             selection = self._selection()
+            masks = [mask.clone() for mask in net.module_.weight_masks]
+            finetuned = (self._mask_rule(), masks)
+        if not continuing:
+            self._finetuned_masks_ = finetuned
         previous = getattr(self, "_reference_rows_", None) if incremental else None
         self._commit(
             net,
@@ -451,10 +456,13 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     def _finetune_epochs(self, *, continuing):
         """Epochs that train the surviving weights after a fit from scratch
-        that prunes (``finetune_epochs``); none for a fit that continues the
-        fitted network, which trains with its masks from the start."""
+        that prunes (``finetune_epochs``, at most ``max_epochs``); none for a
+        fit that continues the fitted network, which trains with its masks
+        from the start."""
         pruned = self.prune_fraction > 0 or self.prune_threshold is not None
-        return self.finetune_epochs if pruned and not continuing else 0
+        if not pruned or continuing:
+            return 0
+        return min(self.finetune_epochs, self.max_epochs)
 
     def _finetune(self, net, X, targets, epochs, seed):
         """Prune the trained ``net`` as the pruning parameters say, ranked on
@@ -716,12 +724,25 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         :meth:`_apply_selection`, and on unpickling."""
         return {}
 
+    def _mask_rule(self):
+        """What the pruning parameters make the masks from: the threshold, or
+        the fraction with its score and scope; None when nothing is pruned."""
+        if self.prune_threshold is not None:
+            return ("threshold", self.prune_threshold)
+        if self.prune_fraction == 0:
+            return None
+        return ("fraction", self.prune_fraction, self.prune_score, self.prune_scope)
+
     def _write_masks(self, module, *, ranked_on):
         """Write the masks of the current pruning parameters, ranked on the
         posterior of the network ``ranked_on``, into ``module``'s mask
-        buffers."""
+        buffers; the masks a fit fine-tuned with when the parameters are
+        those of that fit again."""
         masks = module.weight_masks
-        if self.prune_threshold is not None:
+        trained = getattr(self, "_finetuned_masks_", None)
+        if trained is not None and trained[0] == self._mask_rule():
+            new_masks = trained[1]
+        elif self.prune_threshold is not None:
             new_masks = [
                 (log_alpha(mean, log_std) <= self.prune_threshold).to(mean.dtype)
                 for mean, log_std in ranked_on.weight_posteriors()
