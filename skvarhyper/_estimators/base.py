@@ -222,7 +222,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         λ = 1, where the prior pulls the means in for many epochs while the
         fit to the data worsens (digits, λ = 100: stopped on the fit to the
         data, a training ELBO of -233 nats per sample against -11)."""
-        pruned = self.prune_fraction > 0 or self.prune_threshold is not None
+        pruned = self._mask_rule() is not None
         pruned_as_trained = pruned and not self._finetune_epochs(continuing=False)
         strong_prior = self.complexity != "auto" and self.complexity > 1
         whole = self.prior == "log-uniform" or pruned_as_trained or strong_prior
@@ -459,8 +459,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         that prunes (``finetune_epochs``, at most ``max_epochs``); none for a
         fit that continues the fitted network, which trains with its masks
         from the start."""
-        pruned = self.prune_fraction > 0 or self.prune_threshold is not None
-        if not pruned or continuing:
+        if self._mask_rule() is None or continuing:
             return 0
         return min(self.finetune_epochs, self.max_epochs)
 

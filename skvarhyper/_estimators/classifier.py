@@ -351,9 +351,9 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         about 10 epochs) is what must improve; not the whole loss, whose KL
         term keeps falling long after prediction has stopped improving (on
         ``bench_tabular.py``'s tables 26-195 epochs instead of 88-300, at
-        about the same test log loss). The log-uniform prior, a model pruned as
-        trained (``finetune_epochs=0``) and a ``complexity``
-        above 1 converge on the whole loss (``train_loss_smoothed``): its KL
+        about the same test log loss). The log-uniform prior, a model pruned
+        as trained (``finetune_epochs=0``) and a ``complexity`` above 1
+        converge on the whole loss (``train_loss_smoothed``): its KL
         term prunes, settles the signal-to-noise ranking, or pulls the means
         in while the fit to the data worsens. None always trains ``max_epochs``
         epochs, which leaves the posterior's signal-to-noise ranking more
@@ -388,20 +388,19 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
     finetune_epochs : int, default=30
         Epochs (at most ``max_epochs``) that train the surviving weights
         after a fit that prunes (``prune_fraction > 0`` or
-        ``prune_threshold`` set): the model is
-        trained, pruned as the pruning parameters say, then trained on with
-        its mask (a fresh optimiser; ``tol``, ``n_iter_no_change`` and
-        ``early_stopping`` apply anew), so that ``n_iter_`` counts both
-        phases. Pruning 90 % of the weights of a model at ``complexity=0.1``
-        on 5,000 MNIST digits costs 3.3 points of accuracy as trained and
-        none fine-tuned (``bench_pruning.py``). 0 prunes the trained model
-        as it is. Pruning a fitted model anew (:meth:`prune`, ``set_params``)
-        ranks the fine-tuned posterior without training, whose pruned
-        weights did not train with the rest (``prune(0.0)`` is not the model
-        an unpruned fit gives); the fitted pruning parameters bring back the
-        fitted mask. ``loss_curve_`` and the validation scores span both
-        phases (the loss drops at pruning, with the pruned weights' KL
-        term).
+        ``prune_threshold`` set): the model is trained, pruned as the pruning
+        parameters say, then trained on with its mask (a fresh optimiser;
+        ``tol``, ``n_iter_no_change`` and ``early_stopping`` apply anew), so
+        that ``n_iter_`` counts both phases. Pruning 90 % of the weights of a model at
+        ``complexity=0.1`` on 5,000 MNIST digits costs 3.3 points of accuracy
+        as trained and none fine-tuned (``bench_pruning.py``). 0 prunes the trained
+        model as it is. Pruning a fitted model anew (:meth:`prune`,
+        ``set_params``) ranks the fine-tuned posterior without training,
+        whose pruned weights did not train with the rest (``prune(0.0)`` is
+        not the model an unpruned fit gives); the fitted pruning parameters
+        bring back the fitted mask. ``loss_curve_`` and the validation scores
+        span both phases (the loss drops at pruning, with the pruned weights'
+        KL term).
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted model (its pruning mask
         included) instead of starting anew.

@@ -431,9 +431,9 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         term keeps falling long after prediction has stopped improving (on
         ``bench_regression.py`` the fit takes 0.99 times ``MLPRegressor``'s
         time, 2.2 times on the whole loss, at about the same NLPD). The
-        log-uniform prior, a model pruned as
-        trained (``finetune_epochs=0``) and a ``complexity`` above 1 converge on the
-        whole loss (``train_loss_smoothed``): its KL term prunes, settles the
+        log-uniform prior, a model pruned as trained (``finetune_epochs=0``)
+        and a ``complexity`` above 1 converge on the whole loss
+        (``train_loss_smoothed``): its KL term prunes, settles the
         signal-to-noise ranking, or pulls the means in while the fit to the
         data worsens. None always trains ``max_epochs`` epochs, which leaves
         the posterior's signal-to-noise ranking more settled for heavy
@@ -464,20 +464,19 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
     finetune_epochs : int, default=30
         Epochs (at most ``max_epochs``) that train the surviving weights
         after a fit that prunes (``prune_fraction > 0`` or
-        ``prune_threshold`` set): the model is
-        trained, pruned as the pruning parameters say, then trained on with
-        its mask (a fresh optimiser; ``tol``, ``n_iter_no_change`` and
-        ``early_stopping`` apply anew), so that ``n_iter_`` counts both
-        phases. Pruning 90 % of the weights on diabetes (three 70/30
-        splits) lowers R² from 0.445 to 0.424 as trained and to 0.444
-        fine-tuned. 0 prunes the trained model as it is. Pruning a fitted
-        model anew (:meth:`prune`, ``set_params``)
-        ranks the fine-tuned posterior without training, whose pruned
-        weights did not train with the rest (``prune(0.0)`` is not the model
-        an unpruned fit gives); the fitted pruning parameters bring back the
-        fitted mask. ``loss_curve_`` and the validation scores span both
-        phases (the loss drops at pruning, with the pruned weights' KL
-        term).
+        ``prune_threshold`` set): the model is trained, pruned as the pruning
+        parameters say, then trained on with its mask (a fresh optimiser;
+        ``tol``, ``n_iter_no_change`` and ``early_stopping`` apply anew), so
+        that ``n_iter_`` counts both phases. Pruning 90 % of the weights on
+        diabetes (three 70/30 splits) lowers R² from 0.445 to 0.424 as
+        trained and to 0.444 fine-tuned. 0 prunes the trained
+        model as it is. Pruning a fitted model anew (:meth:`prune`,
+        ``set_params``) ranks the fine-tuned posterior without training,
+        whose pruned weights did not train with the rest (``prune(0.0)`` is
+        not the model an unpruned fit gives); the fitted pruning parameters
+        bring back the fitted mask. ``loss_curve_`` and the validation scores
+        span both phases (the loss drops at pruning, with the pruned weights'
+        KL term).
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted model (its pruning mask
         included) instead of starting anew.
