@@ -391,7 +391,8 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``shrinkage``, ``prior``,
         ``complexity_warmup``, ``prior_mean``, ``prior_variance``,
-        ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
+        ``optimizer``, ``lr``, ``lr_schedule``, ``momentum``, ``batch_size``,
+        ``max_epochs``,
         ``n_mc_samples``, ``predictive``, ``class_weight``, ``tol``,
         ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
         ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,
@@ -477,10 +478,11 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
-        lr=1e-2,
+        lr="auto",
+        lr_schedule="auto",
         momentum=0.9,
-        batch_size=128,
-        max_epochs=200,
+        batch_size="auto",
+        max_epochs="auto",
         n_mc_samples=0,
         predictive="auto",
         class_weight=None,
@@ -523,6 +525,7 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         self.prior_variance = prior_variance
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -644,7 +647,8 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         ``complexity_sampling``, ``n_complexity_samples``, ``draw_batching``,
         ``rank``, ``hypernet_hidden``, ``shrinkage``, ``prior``,
         ``complexity_warmup``, ``prior_mean``, ``prior_variance``,
-        ``optimizer``, ``lr``, ``momentum``, ``batch_size``, ``max_epochs``,
+        ``optimizer``, ``lr``, ``lr_schedule``, ``momentum``, ``batch_size``,
+        ``max_epochs``,
         ``n_mc_samples``, ``predictive``, ``tol``,
         ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
         ``prune_score``, ``prune_scope``, ``memory``, ``warm_start``,
@@ -735,10 +739,11 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         prior_mean=0.0,
         prior_variance=0.03,
         optimizer="adam",
-        lr=3e-3,
+        lr="auto",
+        lr_schedule="auto",
         momentum=0.9,
-        batch_size=512,
-        max_epochs=200,
+        batch_size="auto",
+        max_epochs="auto",
         n_mc_samples=0,
         predictive="auto",
         tol=1e-4,
@@ -780,6 +785,7 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
         self.prior_variance = prior_variance
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.batch_size = batch_size
         self.max_epochs = max_epochs

@@ -134,6 +134,43 @@ def test_checkpoint_resumes_an_interrupted_fit(two_classes, tmp_path, monkeypatc
     np.testing.assert_array_equal(finished.predict_proba(X), resumed.predict_proba(X))
 
 
+def test_a_resumed_fit_goes_on_with_its_learning_rate_schedule(
+    two_classes, tmp_path, monkeypatch
+):
+    from skorch.callbacks import Callback
+
+    from skvarhyper.nn import VariationalMLP
+
+    class Rates(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            rates.append(net.optimizer_.param_groups[0]["lr"])
+
+    X, y = two_classes
+    params = {
+        **SIX_EPOCHS,
+        "lr": 1e-2,
+        "batch_size": 128,
+        "lr_schedule": "cosine",
+        "checkpoint": tmp_path,
+        "callbacks": [("rates", Rates())],
+    }
+    original, calls, rates = VariationalMLP.sample_with_kl, [], []
+
+    def sample_with_kl(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3 * -(-len(X) // 128) + 1:  # Ctrl-C in the fourth epoch
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(VariationalMLP, "sample_with_kl", sample_with_kl)
+    with pytest.raises(KeyboardInterrupt):
+        VariationalMLPClassifier(**params).fit(X, y)
+    monkeypatch.setattr(VariationalMLP, "sample_with_kl", original)
+    VariationalMLPClassifier(**params).fit(X, y)
+    expected = 1e-2 * (1 + np.cos(np.pi * np.arange(6) / 6)) / 2
+    np.testing.assert_allclose(rates, expected)
+
+
 def test_partial_fit_neither_writes_nor_resumes_a_checkpoint(three_classes, tmp_path):
     X, y = three_classes
     VariationalMLPClassifier(**FAST, checkpoint=tmp_path).fit(X, y)

@@ -310,19 +310,64 @@ def test_to_sklearn_predicts_as_the_posterior_means(n_classes, activation):
             np.testing.assert_array_equal(mlp.predict(X), model.predict(X))
 
 
-def test_compression_drops_dead_units_and_stores_sparse_weights(informative):
+def test_compression_keeps_the_surviving_shape_dense(informative):
     import pickle
+
+    from sklearn.pipeline import Pipeline
 
     X, y = informative
     model = VariationalMLPClassifier(random_state=0, predictive="mean").fit(X, y)
-    dense = model.prune(0.9).to_sklearn()
-    small = model.to_sklearn(compress=True)
-    assert small.hidden_layer_sizes[0] < dense.hidden_layer_sizes[0] == 100
-    assert any(hasattr(c, "nnz") for c in small.coefs_)
-    assert len(pickle.dumps(small)) < 0.5 * len(pickle.dumps(dense))
+    model.prune(0.9, scope="unit")
+    dense, small = model.to_sklearn(), model.to_sklearn(compress=True)
+    assert isinstance(small, Pipeline)  # unread inputs are dropped in front
+    mlp = small[-1]
+    support = model.get_support()
+    assert mlp.hidden_layer_sizes == model.n_units_ and mlp.n_features_in_ == sum(
+        support
+    )
+    assert small.n_features_in_ == 12 and not support.all()
+    assert all(isinstance(c, np.ndarray) for c in mlp.coefs_)
+    assert len(pickle.dumps(small)) < 0.4 * len(pickle.dumps(dense))
     np.testing.assert_allclose(
         small.predict_proba(X), dense.predict_proba(X), atol=1e-6
     )
+    np.testing.assert_array_equal(small.predict(X), model.predict(X))
+
+
+def test_compression_takes_the_inputs_the_model_takes(informative):
+    """A DataFrame (names checked as the model checks them) and sparse rows."""
+    import warnings
+
+    import pandas as pd
+    import scipy.sparse as sp
+
+    X, y = informative
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(12)])
+    model = VariationalMLPClassifier(**FAST, predictive="mean").fit(frame, y)
+    small = model.prune(0.8, scope="unit").to_sklearn(compress=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = small.predict_proba(frame)
+    np.testing.assert_allclose(proba, model.predict_proba(frame), atol=1e-5)
+    np.testing.assert_allclose(small.predict_proba(sp.csr_matrix(X)), proba)
+    with pytest.raises(ValueError, match="x0"):
+        small.predict_proba(frame.rename(columns={"x0": "other"}))
+
+
+def test_compressed_export_converts_to_onnx(informative):
+    skl2onnx = pytest.importorskip("skl2onnx")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    X, y = informative
+    X = X.astype(np.float32)
+    model = VariationalMLPClassifier(**FAST, predictive="mean").fit(X, y)
+    small = model.prune(0.9, scope="unit").to_sklearn(compress=True)
+    onnx = skl2onnx.to_onnx(small, X[:1], options={id(small[-1]): {"zipmap": False}})
+    session = onnxruntime.InferenceSession(
+        onnx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    labels, proba = session.run(None, {session.get_inputs()[0].name: X})
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(labels, model.predict(X))
 
 
 def test_softmax_hidden_units_cannot_be_exported(informative):

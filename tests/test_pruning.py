@@ -3,7 +3,12 @@ import pytest
 import torch
 
 from skvarhyper import VariationalMLPClassifier
-from skvarhyper.nn.pruning import masks_from_scores, pruning_masks, snr_scores
+from skvarhyper.nn.pruning import (
+    live_units,
+    masks_from_scores,
+    pruning_masks,
+    snr_scores,
+)
 
 TINY = {"hidden_layer_sizes": (8,), "max_epochs": 3, "random_state": 0}
 
@@ -52,6 +57,99 @@ def test_masks_shrink_monotonically_with_ties():
         if previous is not None:
             assert torch.all(kept <= previous)
         previous = kept
+
+
+def _unit_scores():
+    torch.manual_seed(0)
+    return [torch.rand(6, 8), torch.rand(5, 6), torch.rand(3, 5)]
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.2, 0.5, 0.9, 1.0])
+def test_unit_scope_removes_whole_units_until_the_fraction(fraction):
+    scores = _unit_scores()
+    masks = masks_from_scores(scores, fraction, scope="unit")
+    n_weights = sum(s.numel() for s in scores)
+    removed = n_weights - sum(int(m.sum()) for m in masks)
+    assert removed >= round(fraction * n_weights)
+    # No unit more than needed: removing the last one fell short.
+    assert removed - 8 * 6 < round(fraction * n_weights) or fraction == 0
+    alive = live_units(masks)
+    for layer, mask in enumerate(masks):
+        # Every kept weight joins two kept units: dense blocks, no holes.
+        expected = torch.outer(masks[layer].any(1), masks[layer].any(0))
+        assert torch.equal(mask.bool(), expected)
+    if 0 < fraction < 1:
+        assert all(mask.sum() > 0 for mask in masks)
+        assert alive[-1].all()  # outputs are never removed
+
+
+def test_unit_scope_removes_the_weakest_unit_first():
+    scores = [torch.ones(4, 5), torch.ones(2, 4)]
+    scores[0][:, 3] = 0.01  # input 3 reads weakly
+    scores[0][1] = 0.5  # hidden unit 1 has weaker weights than the rest
+    scores[1][:, 1] = 0.5
+    first, _ = masks_from_scores(scores, 0.1, scope="unit")
+    assert first[:, 3].sum() == 0 and first.sum() == 16
+    first, second = masks_from_scores(scores, 0.3, scope="unit")
+    assert first[1].sum() == 0 and second[:, 1].sum() == 0
+
+
+def test_unit_masks_shrink_monotonically():
+    scores = _unit_scores()
+    previous = None
+    for fraction in torch.linspace(0, 1, 21).tolist():
+        masks = masks_from_scores(scores, fraction, scope="unit")
+        kept = torch.cat([m.flatten() for m in masks])
+        if previous is not None:
+            assert torch.all(kept <= previous)
+        previous = kept
+
+
+def test_live_units_follow_paths_from_inputs_to_outputs():
+    first = torch.ones(3, 4)
+    first[:, 2] = 0  # input 2 is read by no unit
+    first[0] = 0  # hidden unit 0 reads nothing: a constant
+    second = torch.ones(2, 3)
+    second[:, 1] = 0  # hidden unit 1 feeds nothing
+    inputs, hidden, outputs = live_units([first, second])
+    assert inputs.tolist() == [True, True, False, True]
+    assert hidden.tolist() == [False, False, True]
+    assert outputs.tolist() == [True, True]
+    second[:, 2] = 0  # now no path is left
+    inputs, hidden, outputs = live_units([first, second])
+    assert not inputs.any() and not hidden.any() and not outputs.any()
+
+
+def test_unit_pruning_reports_the_structure_left(digits_like):
+    from sklearn.feature_selection import SelectFromModel
+
+    model = _fit(VariationalMLPClassifier, digits_like).prune(0.6, scope="unit")
+    assert model.prune_scope == "unit" and model.sparsity_ >= 0.6
+    support = model.get_support()
+    assert support.dtype == bool and 0 < support.sum() < 8
+    assert model.get_support(indices=True).tolist() == np.flatnonzero(support).tolist()
+    assert 0 < model.n_units_[0] < 16
+    n_in, n_hidden = support.sum(), model.n_units_[0]
+    kept = sum(int(mask.sum()) for mask in model.net_.module_.weight_masks)
+    assert kept == n_in * n_hidden + n_hidden * 3
+    importances = model.feature_importances_
+    assert np.all(importances[~support] == 0) and np.all(importances[support] > 0)
+    selector = SelectFromModel(model, prefit=True, threshold=1e-12)
+    np.testing.assert_array_equal(selector.get_support(), support)
+    assert model.prune(0.0).n_units_ == (16,) and model.get_support().all()
+
+
+def test_inputs_feeding_only_dead_units_are_not_supported(three_classes):
+    model = VariationalMLPClassifier(**TINY).fit(*three_classes)
+    with torch.no_grad():
+        first, second = model.net_.module_.weight_masks
+        first[:, 0] = 0
+        first[:4, 1] = 1
+        first[4:, 1] = 0
+        second[:, :4] = 0  # hidden units 0-3 feed nothing: input 1 is unused
+    assert model.get_support().tolist() == [False, False, True, True, True]
+    assert model.n_units_ == (4,)
+    assert model.feature_importances_[1] == 0
 
 
 @pytest.fixture(scope="module")

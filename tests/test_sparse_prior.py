@@ -79,7 +79,9 @@ def test_prune_needs_a_fraction_or_a_threshold(sparse_model, kwargs):
 def test_sparse_prior_defaults_follow_the_prior(digits, sparse_model):
     _, X_test, _, _ = digits
     assert sparse_model.complexity_ == 1.0  # "auto" is the ordinary evidence
-    assert sparse_model.net_.complexity_warmup == 15  # max_epochs // 4
+    # "auto": 200 steps, 10 batches of 128 per epoch.
+    assert sparse_model.net_.complexity_warmup == 20
+    assert "lr_schedule" in dict(sparse_model.net_.callbacks_)  # cosine
     means = sparse_model.set_params(predictive="mean").predict_proba(X_test)
     auto = sparse_model.set_params(predictive="auto").predict_proba(X_test)
     np.testing.assert_array_equal(auto, means)
@@ -210,7 +212,7 @@ def test_exported_model_fine_tunes_without_a_new_warmup(digits):
     hyper = HyperVariationalClassifier(
         (16,), prior="log-uniform", max_epochs=8, random_state=0
     ).fit(X_train, y_train)
-    assert hyper.net_.complexity_warmup == 2
+    assert hyper.net_.complexity_warmup == 8  # 200 steps, at most max_epochs
     exported = hyper.to_variational(1.0)
     assert exported.complexity_warmup == 0
     exported.set_params(warm_start=True, max_epochs=1).fit(X_train, y_train)

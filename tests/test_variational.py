@@ -260,7 +260,12 @@ def test_early_stopping_stops_and_records_validation(data):
         ),
         # Pruned, then fine-tuned: the fit to the data, in both phases.
         (partial(VariationalMLPClassifier, prune_fraction=0.5), "train_nll_smoothed"),
-        (partial(VariationalMLPClassifier, prior="log-uniform"), "train_loss_smoothed"),
+        (
+            partial(
+                VariationalMLPClassifier, prior="log-uniform", lr_schedule="constant"
+            ),
+            "train_loss_smoothed",
+        ),
         # The whole loss, which the prior's pull on the means drives.
         (partial(VariationalMLPClassifier, complexity=10.0), "train_loss_smoothed"),
     ],
@@ -279,6 +284,89 @@ def test_training_stops_when_the_training_loss_has_converged(data, cls, monitor)
     if not unstopped.get_params().get("prune_fraction"):
         extra = 0
     assert len(unstopped.net_.history) == 300 + extra
+
+
+def _epoch_rates(estimator, data, **fit_params):
+    """The learning rate of every epoch of a fit (of every parameter group)."""
+    from skorch.callbacks import Callback
+
+    class Rates(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            rates.append([group["lr"] for group in net.optimizer_.param_groups])
+
+    rates = []
+    estimator.set_params(callbacks=[("rates", Rates())]).fit(*data, **fit_params)
+    return np.array(rates)
+
+
+def test_cosine_schedule_decays_the_rate_epoch_by_epoch(data):
+    model = VariationalMLPClassifier(**{**FAST, "max_epochs": 4}, lr_schedule="cosine")
+    rates = _epoch_rates(model, data)[:, 0]
+    expected = 1e-2 * (1 + np.cos(np.pi * np.arange(4) / 4)) / 2
+    np.testing.assert_allclose(rates, expected)
+    # A warm-started fit decays afresh from lr.
+    model.set_params(warm_start=True, max_epochs=2)
+    np.testing.assert_allclose(_epoch_rates(model, data)[:, 0], [1e-2, 5e-3])
+
+
+def test_cosine_schedule_decays_every_parameter_group():
+    from sklearn.datasets import make_regression
+
+    from skvarhyper import VariationalMLPRegressor
+
+    data = make_regression(60, 4, noise=1.0, random_state=0)
+    model = VariationalMLPRegressor(
+        (8,), lr=1e-2, max_epochs=2, lr_schedule="cosine", random_state=0
+    )
+    rates = _epoch_rates(model, data)
+    np.testing.assert_allclose(rates.max(1) / rates.min(1), 10.0)  # the noise's
+    np.testing.assert_allclose(rates.min(1), [1e-2, 5e-3])
+
+
+def test_a_decaying_rate_trains_all_its_epochs(data):
+    """``tol`` stops a constant rate; a decaying one sets the length itself."""
+    params = {**FAST, "max_epochs": 60, "n_iter_no_change": 2, "tol": 1.0}
+    constant = VariationalMLPClassifier(**params).fit(*data)
+    assert constant.n_iter_ < 60
+    cosine = VariationalMLPClassifier(**params, lr_schedule="cosine").fit(*data)
+    assert cosine.n_iter_ == 60
+
+
+def test_auto_training_follows_the_prior():
+    from skvarhyper import (
+        HyperVariationalRegressor,
+        VariationalMLPRegressor,
+    )
+    from skvarhyper._training.config import training_schedule
+
+    def schedule(estimator, n_rows):
+        resolved = training_schedule(estimator, n_rows)
+        return (
+            resolved.lr,
+            resolved.batch_size,
+            resolved.max_epochs,
+            resolved.lr_schedule,
+            resolved.complexity_warmup,
+        )
+
+    assert schedule(VariationalMLPClassifier(), 1000) == (
+        4e-3,
+        256,
+        200,
+        "constant",
+        0,
+    )
+    assert schedule(VariationalMLPRegressor(), 1000)[:3] == (1e-2, 1000, 200)
+    assert schedule(HyperVariationalRegressor(), 1000)[:3] == (3e-3, 512, 200)
+    sparse = VariationalMLPClassifier(prior="log-uniform")
+    # 8,000 steps of 128 rows, in 200 to 800 epochs; 200 steps of warm-up.
+    assert schedule(sparse, 1257) == (1e-2, 128, 800, "cosine", 20)
+    assert schedule(sparse, 3500) == (1e-2, 128, 286, "cosine", 8)
+    assert schedule(sparse, 100) == (1e-2, 100, 800, "cosine", 200)
+    assert schedule(sparse, 100_000) == (1e-2, 128, 200, "cosine", 1)
+    sparse.set_params(lr=1e-3, batch_size=64, max_epochs=10, lr_schedule="constant")
+    assert schedule(sparse, 1257) == (1e-3, 64, 10, "constant", 10)
+    assert schedule(sparse.set_params(complexity_warmup=3), 1257)[-1] == 3
 
 
 def test_evidence_terms(fitted, data):

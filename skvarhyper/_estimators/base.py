@@ -59,6 +59,7 @@ from sklearn.utils.validation import (
 from skorch.dataset import Dataset
 
 from .._training.config import (
+    LR_SCHEDULES,
     OPTIMIZERS,
     check_device,
     check_hidden_layer_sizes,
@@ -68,9 +69,16 @@ from .._training.config import (
 from .._training.nets import VariationalNet, make_generator
 from .._utils.state import FitInterrupted, fit_fingerprint, transaction
 from ..nn import ACTIVATIONS, VariationalMLP
-from ..nn.functional import PRIORS
+from ..nn.functional import INIT_LOG_STD, PRIORS
+from ..nn.log_uniform import INIT_LOG_STD as SPARSE_INIT_LOG_STD
 from ..nn.log_uniform import log_alpha
-from ..nn.pruning import PRUNING_SCORES, pruning_masks, snr_scores
+from ..nn.pruning import (
+    PRUNING_SCOPES,
+    PRUNING_SCORES,
+    live_units,
+    pruning_masks,
+    snr_scores,
+)
 from .persistence import load_estimator, save_estimator
 
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -164,10 +172,17 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         "prior_mean": [Interval(Real, None, None, closed="neither")],
         "prior_variance": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "momentum": [Interval(Real, 0, 1, closed="both")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "max_epochs": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "n_mc_samples": [Interval(Integral, 0, None, closed="left")],
         "predictive": [StrOptions({"auto", "moments", "mean"})],
         "tol": [Interval(Real, 0, None, closed="left"), None],
@@ -177,7 +192,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         "prune_fraction": [Interval(Real, 0, 1, closed="both")],
         "prune_threshold": [Interval(Real, None, None, closed="neither"), None],
         "prune_score": [StrOptions(set(PRUNING_SCORES))],
-        "prune_scope": [StrOptions({"global", "layer"})],
+        "prune_scope": [StrOptions(set(PRUNING_SCOPES))],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "device": [str, torch.device],
@@ -199,6 +214,9 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         "callbacks",
         "checkpoint",
     )
+    # What ``lr``, ``batch_size`` and ``max_epochs`` of "auto" are under the
+    # Gaussian prior (the log-uniform prior's are the same for every estimator).
+    _gaussian_training: dict = {"lr": 4e-3, "batch_size": 256, "max_epochs": 200}
     # Parameters that shape the network: a continuing fit cannot change them.
     _architecture_params = ("hidden_layer_sizes",)
     # Parameters that select the model a fitted estimator predicts with.
@@ -299,6 +317,9 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             "prior": self.prior,
             "prior_mean": float(self.prior_mean),
             "prior_variance": float(self.prior_variance),
+            "init_log_std": SPARSE_INIT_LOG_STD
+            if self.prior == "log-uniform"
+            else INIT_LOG_STD,
         }
         net_kwargs = {
             "complexity": float(complexity),
@@ -426,9 +447,11 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             given = None if validation[0] is None else (valid.X, valid.y)
             fingerprint = fit_fingerprint(self, X, targets, weights, given)
         net = self._new_net(X.shape[1], len(X), valid, seed, fingerprint, weights)
-        epochs = 1 if incremental else self.max_epochs
+        epochs = 1 if incremental else net.max_epochs
+        finetune_epochs = min(finetune_epochs, net.max_epochs)
         if continuing:
             self._continue_from(net, keep_optimizer=incremental)
+            self._restart_schedule(net, net.max_epochs)
         elif fingerprint is not None:
             epochs = dict(net.callbacks_)["checkpoint"].resume(net, epochs)
         if epochs > 0:
@@ -456,12 +479,22 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
 
     def _finetune_epochs(self, *, continuing):
         """Epochs that train the surviving weights after a fit from scratch
-        that prunes (``finetune_epochs``, at most ``max_epochs``); none for a
-        fit that continues the fitted network, which trains with its masks
-        from the start."""
+        that prunes (``finetune_epochs``; the fit caps them at its
+        ``max_epochs``); none for a fit that continues the fitted network,
+        which trains with its masks from the start."""
         if self._mask_rule() is None or continuing:
             return 0
-        return min(self.finetune_epochs, self.max_epochs)
+        return self.finetune_epochs
+
+    @staticmethod
+    def _restart_schedule(net, epochs):
+        """Start the learning-rate schedule, if any, afresh at the net's
+        current epoch, over ``epochs`` epochs."""
+        if "lr_schedule" in dict(net.callbacks_):
+            net.set_params(
+                callbacks__lr_schedule__epochs=epochs,
+                callbacks__lr_schedule__start=len(net.history),
+            )
 
     def _finetune(self, net, X, targets, epochs, seed):
         """Prune the trained ``net`` as the pruning parameters say, ranked on
@@ -473,6 +506,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         if "checkpoint" in dict(net.callbacks_):
             net.set_params(callbacks__checkpoint=None)
         net.initialize_callbacks()  # the moving averages and stopping rules
+        self._restart_schedule(net, epochs)
         net.generator.manual_seed(int(seed))
         net.initialize_optimizer()
         net.partial_fit(X, torch.from_numpy(targets), epochs=epochs)
@@ -774,7 +808,7 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
             "fraction": [Interval(Real, 0, 1, closed="both"), None],
             "threshold": [Interval(Real, None, None, closed="neither"), None],
             "score": [StrOptions(set(PRUNING_SCORES)), None],
-            "scope": [StrOptions({"global", "layer"}), None],
+            "scope": [StrOptions(set(PRUNING_SCOPES)), None],
         },
         prefer_skip_nested_validation=True,
     )
@@ -802,8 +836,10 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         score : {"snr", "magnitude"}, default=None
             Ranking criterion of ``fraction``; None keeps ``prune_score``.
             ``"snr"`` ranks as ``α`` does (``α = 1 / SNR**2``).
-        scope : {"global", "layer"}, default=None
-            Ranking scope of ``fraction``; None keeps ``prune_scope``.
+        scope : {"global", "layer", "unit"}, default=None
+            What ``fraction`` removes: the lowest-ranked weights of the whole
+            network or of every layer, or whole inputs and hidden units (see
+            ``prune_scope``); None keeps ``prune_scope``.
 
         Returns
         -------
@@ -1000,15 +1036,53 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         scores = self.validation_scores_
         return None if scores is None else max(scores)
 
+    def _live_units(self):
+        """Boolean vectors of the units on a path of unpruned weights from
+        an input to an output, inputs first (see
+        :func:`~skvarhyper.nn.live_units`)."""
+        return live_units(self._predictive_module().weight_masks)
+
+    @property
+    def n_units_(self):
+        """Hidden units per hidden layer that the pruned network still uses:
+        those on a path of unpruned weights from an input to an output (a
+        unit that reads nothing only adds a constant to the next layer). The
+        sizes of ``to_sklearn(compress=True)``'s hidden layers."""
+        self._check_fitted()
+        return tuple(int(live.sum()) for live in self._live_units()[1:-1])
+
+    def get_support(self, indices=False):
+        """The inputs the pruned network still reads: those on a path of
+        unpruned weights to an output. The others have a
+        ``feature_importances_`` of exactly 0, and
+        ``to_sklearn(compress=True)`` drops them.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return the positions of the inputs read instead of a mask.
+
+        Returns
+        -------
+        support : ndarray
+            A boolean mask of shape ``(n_features_in_,)``, or the integer
+            positions of its true entries.
+        """
+        self._check_fitted()
+        mask = self._live_units()[0].cpu().numpy()
+        return np.flatnonzero(mask) if indices else mask
+
     @property
     def feature_importances_(self):
         """Relevance of each input: the signal-to-noise mass ``sum |m| / s`` of
-        its unpruned outgoing weights in the first layer, normalised to sum to
-        one. An input whose weights are all pruned gets 0. Lets
+        its unpruned first-layer weights into units the pruned network still
+        uses, normalised to sum to one. An input the pruned network does not
+        read (see :meth:`get_support`) gets exactly 0. Lets
         ``SelectFromModel`` choose inputs from the posterior."""
         first = self._layers()[0]
+        used = self._live_units()[1].to(first.weight_mask.dtype)
         snr = snr_scores(first.weight_mean, first.weight_log_std)
-        mass = _numpy((snr * first.weight_mask).sum(0))
+        mass = _numpy((snr * first.weight_mask * used[:, None]).sum(0))
         total = mass.sum()
         return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))
 

@@ -230,17 +230,22 @@ class BaseVariationalClassifier(ClassifierMixin, BaseVariationalEstimator):
         Parameters
         ----------
         compress : bool, default=False
-            Drop the hidden units that pruning left without outgoing weights,
-            fold those without incoming weights into the next layer's biases,
-            and store weight matrices of density below 0.5 as CSR, which
-            ``MLPClassifier`` multiplies sparsely. Predictions are unchanged;
-            ONNX converters need ``compress=False``, and so does sparse input
-            (``MLPClassifier`` cannot add its biases to a sparse product).
+            Keep only what the pruned network uses: hidden units on a path
+            from an input to an output (``n_units_``; units that read no
+            input become constants in the next layer's biases) and the inputs
+            it reads (:meth:`get_support`), as dense matrices of that smaller
+            shape. Unread inputs are dropped by a feature selector
+            (``SelectKBest`` keeping the inputs with weights) in front of
+            the network, in a ``Pipeline`` that takes the same ``X``. Predictions are
+            unchanged. Small and fast when whole units are pruned
+            (``prune_scope="unit"``, or the log-uniform prior); converts to
+            ONNX as well.
 
         Returns
         -------
-        mlp : sklearn.neural_network.MLPClassifier
-            A fitted classifier.
+        mlp : sklearn.neural_network.MLPClassifier or sklearn.pipeline.Pipeline
+            A fitted classifier; a ``Pipeline`` ending in one when compression
+            drops inputs.
         """
         return to_mlp_classifier(self, compress)
 
@@ -314,20 +319,32 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         variances train longer and lose anes96 and breast cancer.
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the variational parameters.
-    lr : float, default=4e-3
-        Learning rate.
+    lr : float or "auto", default="auto"
+        Learning rate. ``"auto"`` is ``4e-3`` for the Gaussian prior and
+        ``1e-2`` for the log-uniform prior (sparse variational dropout's
+        training; see ``lr_schedule``).
+    lr_schedule : {"auto", "constant", "cosine"}, default="auto"
+        How the learning rate changes over the epochs of a fit: kept, or
+        decayed to zero along a half cosine (then ``tol`` does not stop
+        training; the fine-tuning after pruning and a ``warm_start`` fit
+        restart the decay). ``"auto"`` decays it for the log-uniform prior,
+        whose dropout rates settle as the rate falls, and keeps it for the
+        Gaussian prior.
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``; ignored by Adam.
-    batch_size : int, default=256
-        Mini-batch size; clipped to the number of training samples. With
-        ``lr=4e-3``, measured on ``bench_tabular.py``'s ten tables against
-        ``batch_size=200, lr=3e-3``: a median fit time of 1.30 times
-        ``MLPClassifier``'s against 1.57 in the same run, the same number of
-        tables with a lower log loss (8) and Brier score (7) than
-        ``MLPClassifier``, a mean log loss of 0.2872 against 0.2860 (512 rows
-        at ``lr=5e-3``: 1.13 times, 0.2883, Brier on 6).
-    max_epochs : int, default=200
-        Passes over the training data.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; clipped to the number of training samples.
+        ``"auto"`` is 256 for the Gaussian prior, measured with ``lr=4e-3``
+        on ``bench_tabular.py``'s ten tables against ``batch_size=200,
+        lr=3e-3``: a median fit time of 1.30 times ``MLPClassifier``'s
+        against 1.57 in the same run, the same number of tables with a lower
+        log loss (8) and Brier score (7) than ``MLPClassifier``, a mean log
+        loss of 0.2872 against 0.2860 (512 rows at ``lr=5e-3``: 1.13 times,
+        0.2883, Brier on 6); and 128 for the log-uniform prior.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 200 for the Gaussian
+        prior; for the log-uniform prior, the epochs that make 8,000
+        optimiser steps, at least 200 and at most 800.
     n_mc_samples : int, default=0
         Posterior draws averaged by :meth:`predict_proba`; 0 integrates over
         the posterior without sampling, as ``predictive`` says.
@@ -383,8 +400,12 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
     prune_score : {"snr", "magnitude"}, default="snr"
         Criterion that ranks the weights: the signal-to-noise ratio ``|m|/s``
         (the thesis' relative density) or the magnitude ``|m|``.
-    prune_scope : {"global", "layer"}, default="global"
-        Rank all weight matrices together, or prune each by the same fraction.
+    prune_scope : {"global", "layer", "unit"}, default="global"
+        Rank all weights together, prune each matrix by the same fraction, or
+        remove whole inputs and hidden units (ranked by the root mean square
+        of their weights' scores) until at least the fraction of the weights
+        is gone: the survivors form smaller dense matrices, which
+        ``to_sklearn(compress=True)`` exports small and fast.
     finetune_epochs : int, default=30
         Epochs (at most ``max_epochs``) that train the surviving weights
         after a fit that prunes (``prune_fraction > 0`` or
@@ -487,10 +508,11 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         prior_mean=0.0,
         prior_variance=0.5,
         optimizer="adam",
-        lr=4e-3,
+        lr="auto",
+        lr_schedule="auto",
         momentum=0.9,
-        batch_size=256,
-        max_epochs=200,
+        batch_size="auto",
+        max_epochs="auto",
         n_mc_samples=0,
         predictive="auto",
         tol=1e-4,
@@ -520,6 +542,7 @@ class VariationalMLPClassifier(BaseVariationalClassifier):
         self.prior_variance = prior_variance
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -616,18 +639,28 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         Variance of the Gaussian prior.
     optimizer : {"adam", "sgd"}, default="adam"
         Optimiser of the hypernetwork's parameters.
-    lr : float, default=1e-2
-        Learning rate. Higher than the single model's ``4e-3``: every draw
-        of ``λ`` trains on its share of a batch only, and at ``3e-3`` a
-        hypernetwork underfits small tables
+    lr : float or "auto", default="auto"
+        Learning rate; ``"auto"`` is ``1e-2`` under either prior. Higher
+        than the single model's ``4e-3``: every draw of ``λ`` trains on its
+        share of a batch only, and at ``3e-3`` a hypernetwork underfits small
+        tables
         (wine, held-out log loss at the single model's ``λ`` 0.38 against
         0.09; digits gains 0.2-0.8 points at ``3e-3``).
+    lr_schedule : {"auto", "constant", "cosine"}, default="auto"
+        How the learning rate changes over the epochs of a fit: kept, or
+        decayed to zero along a half cosine (then ``tol`` does not stop
+        training; a ``warm_start`` fit restarts the decay). ``"auto"``
+        decays it for the log-uniform prior and keeps it for the Gaussian
+        prior.
     momentum : float, default=0.9
         Momentum of ``optimizer="sgd"``.
-    batch_size : int, default=128
+    batch_size : int or "auto", default="auto"
         Mini-batch size; clipped to the number of training samples.
-    max_epochs : int, default=200
-        Passes over the training data.
+        ``"auto"`` is 128 under either prior.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` is 200 for the Gaussian
+        prior; for the log-uniform prior, the epochs that make 8,000
+        optimiser steps, at least 200 and at most 800.
     n_mc_samples : int, default=0
         Posterior draws averaged by :meth:`predict_proba`; 0 integrates over
         the posterior without sampling, as ``predictive`` says.
@@ -673,8 +706,12 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         and ``prune_fraction`` is ignored; see :meth:`prune`.
     prune_score : {"snr", "magnitude"}, default="snr"
         Criterion that ranks the weights.
-    prune_scope : {"global", "layer"}, default="global"
-        Rank all weight matrices together, or prune each by the same fraction.
+    prune_scope : {"global", "layer", "unit"}, default="global"
+        Rank all weights together, prune each matrix by the same fraction, or
+        remove whole inputs and hidden units (ranked by the root mean square
+        of their weights' scores) until at least the fraction of the weights
+        is gone: the survivors form smaller dense matrices, which
+        ``to_sklearn(compress=True)`` exports small and fast.
     memory : None, str or joblib.Memory, default=None
         Caches the fitted hypernetwork, keyed by the training data and every
         parameter that changes the fit (callbacks by class and parameters;
@@ -743,6 +780,8 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
     }
     _single_model = VariationalMLPClassifier
 
+    _gaussian_training = {"lr": 1e-2, "batch_size": 128, "max_epochs": 200}
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -762,10 +801,11 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         prior_mean=0.0,
         prior_variance=0.1,
         optimizer="adam",
-        lr=1e-2,
+        lr="auto",
+        lr_schedule="auto",
         momentum=0.9,
-        batch_size=128,
-        max_epochs=200,
+        batch_size="auto",
+        max_epochs="auto",
         n_mc_samples=0,
         predictive="auto",
         tol=1e-4,
@@ -803,6 +843,7 @@ class HyperVariationalClassifier(BaseHypernetwork, BaseVariationalClassifier):
         self.prior_variance = prior_variance
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.batch_size = batch_size
         self.max_epochs = max_epochs

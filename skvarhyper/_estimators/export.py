@@ -3,20 +3,18 @@
 The exported model needs neither PyTorch nor this package, pickles small and
 converts to ONNX (``skl2onnx``). Compression removes what pruning left dead:
 hidden units without outgoing weights go, units without incoming weights
-become constants folded into the next layer's biases, and weight matrices
-sparse enough to be smaller as CSR are stored so (``MLPClassifier`` multiplies
-them with ``safe_sparse_dot``; ONNX converters need dense ones).
+become constants folded into the next layer's biases, inputs that no weight
+reads are dropped by a feature selector in front of the network, and what
+survives is stored as dense matrices of the smaller shape (BLAS multiplies
+those faster than scipy does sparse ones, and ONNX converters need them).
 """
 
 import numpy as np
-import scipy.sparse as sp
+from sklearn.feature_selection import SelectKBest
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_ACTIVATIONS
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
-
-# Below this density a CSR matrix (8-byte value + 4-byte index per entry) is
-# smaller than the dense one.
-SPARSE_DENSITY = 0.5
 
 
 def _drop_dead_units(coefs, intercepts, activation):
@@ -53,6 +51,18 @@ def _drop_dead_units_once(coefs, intercepts, activation):
     return coefs, intercepts
 
 
+def _drop_unread_inputs(coefs):
+    """The first layer's rows of the inputs some weight reads, and the
+    absolute weight mass every input sends (zero for the unread ones; one
+    silenced input is kept when none is read, so that the network stays
+    well formed)."""
+    mass = np.abs(coefs[0]).sum(axis=1)
+    read = mass > 0
+    if not read.any():
+        read[0] = True
+    return [coefs[0][read], *coefs[1:]], mass
+
+
 def _binary_output(coefs, intercepts):
     """Two softmax logits as ``MLPClassifier``'s single logistic unit:
     ``softmax(z)[1] = sigmoid(z1 - z0)``."""
@@ -63,9 +73,10 @@ def _binary_output(coefs, intercepts):
 
 
 def _mean_network(estimator, compress, target):
-    """The activation and the posterior means (``coefs_``, ``intercepts_``)
-    of ``estimator``'s selected network, dead units dropped when
-    ``compress``; ``target`` names the scikit-learn class for errors."""
+    """The activation, the posterior means (``coefs_``, ``intercepts_``) of
+    ``estimator``'s selected network and the weight mass each input sends
+    into it; dead units and unread inputs dropped when ``compress``.
+    ``target`` names the scikit-learn class for errors."""
     activation = estimator._predictive_module().activation
     if activation not in SKLEARN_ACTIVATIONS or activation == "softmax":
         raise ValueError(
@@ -73,16 +84,11 @@ def _mean_network(estimator, compress, target):
             "to_sklearn supports 'relu', 'tanh', 'logistic' and 'identity'."
         )
     coefs, intercepts = estimator.coefs_, estimator.intercepts_
+    mass = np.ones(estimator.n_features_in_)
     if compress:
         coefs, intercepts = _drop_dead_units(coefs, intercepts, activation)
-    return activation, coefs, intercepts
-
-
-def _sparse_if_smaller(coefs):
-    return [
-        sp.csr_matrix(c) if np.count_nonzero(c) < SPARSE_DENSITY * c.size else c
-        for c in coefs
-    ]
+        coefs, mass = _drop_unread_inputs(coefs)
+    return activation, coefs, intercepts, mass
 
 
 def _fill_mlp(mlp, estimator, coefs, intercepts, out_activation):
@@ -99,35 +105,55 @@ def _fill_mlp(mlp, estimator, coefs, intercepts, out_activation):
     return mlp
 
 
+def _reading_inputs(mlp, estimator, mass):
+    """``mlp``, behind a selector of the inputs it reads (``SelectKBest``
+    keeping those of positive weight ``mass``) when it reads fewer than
+    ``estimator``'s: a ``Pipeline`` taking the same ``X``."""
+    n_read = mlp.coefs_[0].shape[0]
+    if n_read == estimator.n_features_in_:
+        return mlp
+    selector = SelectKBest(k=n_read)
+    selector.scores_, selector.pvalues_ = mass, None
+    selector.n_features_in_ = mlp.n_features_in_
+    if hasattr(estimator, "feature_names_in_"):
+        selector.feature_names_in_ = mlp.feature_names_in_
+        del mlp.feature_names_in_  # the selector checks the names
+    mlp.n_features_in_ = n_read
+    return Pipeline([("select_inputs", selector), ("mlp", mlp)])
+
+
 def to_mlp_classifier(estimator, compress):
     """A fitted ``MLPClassifier`` predicting as ``estimator`` does with
-    ``predictive="mean"``."""
-    activation, coefs, intercepts = _mean_network(estimator, compress, "MLPClassifier")
+    ``predictive="mean"`` (behind a column selector when compression drops
+    inputs)."""
+    activation, coefs, intercepts, mass = _mean_network(
+        estimator, compress, "MLPClassifier"
+    )
     binary = len(estimator.classes_) == 2
     if binary:
         coefs, intercepts = _binary_output(coefs, intercepts)
-    if compress:
-        coefs = _sparse_if_smaller(coefs)
     mlp = MLPClassifier(
         hidden_layer_sizes=tuple(c.shape[1] for c in coefs[:-1]),
         activation=activation,
     )
     mlp.classes_ = estimator.classes_
     mlp._label_binarizer = LabelBinarizer().fit(estimator.classes_)
-    return _fill_mlp(
+    mlp = _fill_mlp(
         mlp, estimator, coefs, intercepts, "logistic" if binary else "softmax"
     )
+    return _reading_inputs(mlp, estimator, mass)
 
 
 def to_mlp_regressor(estimator, compress):
     """A fitted ``MLPRegressor`` whose ``predict`` equals ``estimator``'s
     with ``predictive="mean"`` (the targets' scaling folded into the last
-    layer)."""
-    activation, coefs, intercepts = _mean_network(estimator, compress, "MLPRegressor")
-    if compress:
-        coefs = _sparse_if_smaller(coefs)
+    layer; behind a column selector when compression drops inputs)."""
+    activation, coefs, intercepts, mass = _mean_network(
+        estimator, compress, "MLPRegressor"
+    )
     mlp = MLPRegressor(
         hidden_layer_sizes=tuple(c.shape[1] for c in coefs[:-1]),
         activation=activation,
     )
-    return _fill_mlp(mlp, estimator, coefs, intercepts, "identity")
+    mlp = _fill_mlp(mlp, estimator, coefs, intercepts, "identity")
+    return _reading_inputs(mlp, estimator, mass)

@@ -1,5 +1,5 @@
-"""skorch callbacks of the training loop: the divergence guard and the
-checkpoint of one fit."""
+"""skorch callbacks of the training loop: the learning-rate schedule, the
+divergence guard and the checkpoint of one fit."""
 
 import copy
 import json
@@ -12,6 +12,41 @@ from skorch.callbacks import Callback, Checkpoint
 
 FINGERPRINT_FILE = "fit.json"
 FINISHED_FILE = "finished"
+
+
+class CosineSchedule(Callback):
+    """Decays every parameter group's learning rate from its initial value
+    towards zero along a half cosine, epoch by epoch: in epoch ``k`` of the
+    schedule it is ``lr * (1 + cos(pi * k / epochs)) / 2``, as PyTorch's
+    ``CosineAnnealingLR`` stepped once per epoch.
+
+    The position in the schedule is the number of epochs in the net's
+    history since ``start``, so a fit resumed from its checkpoint (history
+    and optimiser restored) continues where it stopped.
+
+    Parameters
+    ----------
+    epochs : int
+        Length of the schedule.
+    start : int, default=0
+        Length of the net's history when the schedule began.
+    """
+
+    def __init__(self, epochs, start=0):
+        self.epochs = epochs
+        self.start = start
+
+    def on_train_begin(self, net, **kwargs):
+        resumed = len(net.history) > self.start  # the optimiser holds its rates
+        for group in net.optimizer_.param_groups:
+            if not resumed or "initial_lr" not in group:
+                group["initial_lr"] = group["lr"]
+
+    def on_epoch_begin(self, net, **kwargs):
+        position = min(len(net.history) - 1 - self.start, self.epochs)
+        factor = 0.5 * (1.0 + math.cos(math.pi * position / self.epochs))
+        for group in net.optimizer_.param_groups:
+            group["lr"] = group["initial_lr"] * factor
 
 
 class DivergenceGuard(Callback):

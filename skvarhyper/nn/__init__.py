@@ -12,7 +12,9 @@ from .layers import VariationalLinear
 from .likelihood import CategoricalLikelihood, GaussianLikelihood
 from .mlp import VariationalMLP
 from .pruning import (
+    PRUNING_SCOPES,
     PRUNING_SCORES,
+    live_units,
     magnitude_scores,
     masks_from_scores,
     pruning_masks,
@@ -21,6 +23,7 @@ from .pruning import (
 
 __all__ = [
     "ACTIVATIONS",
+    "PRUNING_SCOPES",
     "PRUNING_SCORES",
     "CategoricalLikelihood",
     "ComplexityEncoder",
@@ -32,6 +35,7 @@ __all__ = [
     "VariationalLinear",
     "VariationalMLP",
     "gaussian_kl",
+    "live_units",
     "magnitude_scores",
     "masks_from_scores",
     "pruning_masks",

@@ -25,6 +25,11 @@ _EPS = 1e-8
 """Added to ``m**2`` inside ``log α``, as in the paper's code: a weight whose
 mean is already below ``1e-4`` is no longer pushed towards zero."""
 
+INIT_LOG_STD = -5.0
+"""Initial posterior log-std of every weight under this prior: ``log s**2 =
+-10``, as in the paper's code, so that every weight starts far from noise
+(``log α`` about -4 at PyTorch's initial means)."""
+
 PRUNING_LOG_ALPHA = 3.0
 """The paper's pruning threshold: ``α > e**3 ≈ 20``, a dropout rate above 0.95."""
 

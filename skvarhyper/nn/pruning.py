@@ -2,10 +2,13 @@
 
 A criterion only computes scores from the posterior ``(mean, log_std)`` of each
 weight matrix; :func:`masks_from_scores` turns any scores into masks that keep
-the highest-scoring weights. Biases are never pruned.
+the highest-scoring weights, or remove whole inputs and hidden units
+(``scope="unit"``). :func:`live_units` says which inputs and units a set of
+masks leaves on a path from the input to the output. Biases are never pruned.
 """
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 import torch
 from torch import Tensor
@@ -31,12 +34,69 @@ PRUNING_SCORES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
 }
 
 
+PRUNING_SCOPES = ("global", "layer", "unit")
+"""What a pruned fraction removes: see :func:`masks_from_scores`."""
+
+
 def _keep_top(scores: Tensor, fraction: float) -> Tensor:
     n_keep = round((1.0 - fraction) * scores.numel())
     order = torch.argsort(scores.flatten(), descending=True, stable=True)
     mask = torch.zeros(scores.numel(), dtype=scores.dtype, device=scores.device)
     mask[order[:n_keep]] = 1.0
     return mask
+
+
+def _unit_masks(scores: Sequence[Tensor], fraction: float) -> list[Tensor]:
+    """Masks that remove whole inputs and hidden units, lowest score first,
+    until at least ``fraction`` of the weights are gone. A unit's score is
+    the root mean square of the scores of the weights it reads and feeds;
+    output units are never removed."""
+    sizes = [scores[0].shape[1], *(s.shape[0] for s in scores)]
+    squares = [s.double() ** 2 for s in scores]
+    unit_scores = []
+    for layer in range(len(sizes) - 1):  # the inputs, then every hidden layer
+        feeds = squares[layer].sum(0)
+        n_weights = sizes[layer + 1]
+        if layer > 0:
+            feeds = feeds + squares[layer - 1].sum(1)
+            n_weights += sizes[layer - 1]
+        unit_scores.append(torch.sqrt(feeds / n_weights))
+    order = torch.argsort(torch.cat(unit_scores), stable=True).tolist()
+    owners = [layer for layer, units in enumerate(unit_scores) for _ in units]
+    offsets = [0, *torch.tensor([len(u) for u in unit_scores]).cumsum(0).tolist()]
+    alive = [torch.ones(size, dtype=torch.bool) for size in sizes]
+    n_total = sum(a * b for a, b in pairwise(sizes))
+    n_target = round(fraction * n_total)
+    counts = list(sizes)
+    for position in order:
+        if n_total - sum(a * b for a, b in pairwise(counts)) >= n_target:
+            break
+        layer = owners[position]
+        alive[layer][position - offsets[layer]] = False
+        counts[layer] -= 1
+    device, dtype = scores[0].device, scores[0].dtype
+    return [
+        torch.outer(alive[layer + 1], alive[layer]).to(device=device, dtype=dtype)
+        for layer in range(len(scores))
+    ]
+
+
+def live_units(masks: Sequence[Tensor]) -> list[Tensor]:
+    """Which units of every layer, inputs first and outputs last, lie on a
+    path of kept weights from an input to an output (boolean vectors).
+
+    A hidden unit off every such path either reads no input (a constant,
+    whatever its bias) or feeds no output; an input off every path is
+    read by nothing that reaches the output.
+    """
+    kept = [mask != 0 for mask in masks]
+    reads = [torch.ones(kept[0].shape[1], dtype=torch.bool, device=kept[0].device)]
+    for mask in kept:
+        reads.append((mask & reads[-1]).any(1))
+    feeds = [torch.ones(kept[-1].shape[0], dtype=torch.bool, device=kept[0].device)]
+    for mask in reversed(kept):
+        feeds.insert(0, (mask & feeds[0][:, None]).any(0))
+    return [r & f for r, f in zip(reads, feeds)]
 
 
 def masks_from_scores(
@@ -50,10 +110,13 @@ def masks_from_scores(
         One score tensor per weight matrix; higher means more important.
     fraction : float
         Fraction of weights to remove, in ``[0, 1]``.
-    scope : {"global", "layer"}
+    scope : {"global", "layer", "unit"}
         ``"global"`` ranks all weights together and keeps exactly
         ``round((1 - fraction) * n_weights)``; ``"layer"`` removes ``fraction``
-        of every matrix separately.
+        of every matrix separately; ``"unit"`` removes whole inputs and
+        hidden units, ranked together by the root mean square of the scores
+        of the weights each reads and feeds, until at least ``fraction`` of
+        the weights are gone (the survivors form smaller dense matrices).
 
     Returns
     -------
@@ -61,6 +124,8 @@ def masks_from_scores(
         Masks shaped like ``scores``. Ties are broken by position, so the
         kept set only shrinks as ``fraction`` grows.
     """
+    if scope == "unit":
+        return _unit_masks(scores, fraction)
     if scope == "layer":
         return [_keep_top(s, fraction).view_as(s) for s in scores]
     flat = _keep_top(torch.cat([s.flatten() for s in scores]), fraction)
