@@ -140,6 +140,14 @@ def test_to_variational_round_trip(fitted, data, complexity):
     assert clf.score(X, y) >= score - 0.1
 
 
+def test_the_exported_model_trains_as_the_hypernetwork_did(fitted):
+    """Its learning rate and batches are the hypernetwork's, not a single
+    network's defaults."""
+    clf = fitted.to_variational()
+    assert (clf.lr, clf.batch_size) == (1e-2, 128)
+    assert clf.net_.lr == 1e-2
+
+
 def test_to_variational_warns_outside_the_complexity_range(three_classes):
     """to_variational warns when it extrapolates, as set_complexity."""
     X, y = three_classes

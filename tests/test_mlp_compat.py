@@ -316,8 +316,8 @@ def test_compression_keeps_the_surviving_shape_dense(informative):
     from sklearn.pipeline import Pipeline
 
     X, y = informative
-    model = VariationalMLPClassifier(random_state=0, predictive="mean").fit(X, y)
-    model.prune(0.9, scope="unit")
+    model = VariationalMLPClassifier((300,), random_state=0, predictive="mean")
+    model.fit(X, y).prune(0.9, scope="unit")
     dense, small = model.to_sklearn(), model.to_sklearn(compress=True)
     assert isinstance(small, Pipeline)  # unread inputs are dropped in front
     mlp = small[-1]
@@ -354,12 +354,26 @@ def test_compression_takes_the_inputs_the_model_takes(informative):
         small.predict_proba(frame.rename(columns={"x0": "other"}))
 
 
+def test_compression_keeps_every_input_when_selecting_them_costs_more(informative):
+    """Copying the columns read costs more than a narrow layer's weights."""
+    X, y = informative
+    model = VariationalMLPClassifier(**FAST, predictive="mean").fit(X, y)
+    small = model.prune(0.9).to_sklearn(compress=True)
+    assert 0 < model.get_support().sum() < 12
+    assert small.coefs_[0].shape[0] == 12 and small.n_features_in_ == 12
+    np.testing.assert_allclose(
+        small.predict_proba(X), model.predict_proba(X), atol=1e-5
+    )
+
+
 def test_compressed_export_converts_to_onnx(informative):
     skl2onnx = pytest.importorskip("skl2onnx")
     onnxruntime = pytest.importorskip("onnxruntime")
     X, y = informative
     X = X.astype(np.float32)
-    model = VariationalMLPClassifier(**FAST, predictive="mean").fit(X, y)
+    model = VariationalMLPClassifier(
+        **{**FAST, "hidden_layer_sizes": (300,)}, predictive="mean"
+    ).fit(X, y)
     small = model.prune(0.9, scope="unit").to_sklearn(compress=True)
     onnx = skl2onnx.to_onnx(small, X[:1], options={id(small[-1]): {"zipmap": False}})
     session = onnxruntime.InferenceSession(

@@ -51,13 +51,26 @@ def _drop_dead_units_once(coefs, intercepts, activation):
     return coefs, intercepts
 
 
+# What a selector's copy of one input value costs, in multiply-adds of the
+# first layer (measured on MNIST 5,000 exports).
+SELECTION_COST = 100
+
+
 def _drop_unread_inputs(coefs):
-    """The first layer's rows of the inputs some weight reads, and the
-    absolute weight mass every input sends (zero for the unread ones; one
-    silenced input is kept when none is read, so that the network stays
-    well formed)."""
+    """The first layer without the rows of the inputs no weight reads, when
+    that saves more time than selecting the others costs, and the absolute
+    weight mass every input sends. A selector copies each value it keeps,
+    which costs about as much as ``SELECTION_COST`` multiply-adds: a (100,)
+    network on MNIST reading 244 of 784 pixels through 31 units predicted
+    0.90 times as fast behind one, 497 pixels through 40 units 0.43 times.
+    Otherwise the network takes every input, the unread ones with zero
+    weights. One silenced input is kept when none is read, so that the
+    network stays well formed."""
     mass = np.abs(coefs[0]).sum(axis=1)
     read = mass > 0
+    n_inputs, n_read = len(read), int(read.sum())
+    if (n_inputs - n_read) * coefs[0].shape[1] <= SELECTION_COST * n_read:
+        return coefs, mass
     if not read.any():
         read[0] = True
     return [coefs[0][read], *coefs[1:]], mass

@@ -14,7 +14,7 @@ import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
-from .._training.config import check_hidden_layer_sizes
+from .._training.config import check_hidden_layer_sizes, resolved_parameter
 from .._training.nets import HyperVariationalNet
 from .._utils.state import FitInterrupted, fit_parameters
 from ..nn import HyperVariationalMLP
@@ -391,6 +391,10 @@ class BaseHypernetwork(BaseVariationalEstimator):
         params["hidden_layer_sizes"] = fitted.get(
             "hidden_layer_sizes", self.hidden_layer_sizes
         )
+        # Fine-tuning trains as the hypernetwork did, not as a single network
+        # would by default.
+        for name in ("lr", "batch_size"):
+            params[name] = resolved_parameter(self, name)
         # Fine-tuning continues at the full λ: no new KL warm-up.
         single = self._single_model(
             **{

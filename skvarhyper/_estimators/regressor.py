@@ -325,8 +325,11 @@ class BaseVariationalRegressor(RegressorMixin, BaseVariationalEstimator):
             input become constants in the next layer's biases) and the inputs
             it reads (:meth:`get_support`), as dense matrices of that smaller
             shape. Unread inputs are dropped by a feature selector
-            (``SelectKBest`` keeping the inputs with weights) in front of
-            the network, in a ``Pipeline`` that takes the same ``X``. Predictions are
+            (``SelectKBest`` keeping the inputs with weights) in front of the
+            network, in a ``Pipeline`` that takes the same ``X``, where that
+            is faster: when the first hidden layer is wide enough that the
+            weights saved outweigh the copy of the columns kept (else the
+            unread inputs get zero weights). Predictions are
             unchanged. Small and fast when whole units are pruned
             (``prune_scope="unit"``, or the log-uniform prior); converts to
             ONNX as well.
@@ -480,10 +483,12 @@ class VariationalMLPRegressor(BaseVariationalRegressor):
         (the thesis' relative density) or the magnitude ``|m|``.
     prune_scope : {"global", "layer", "unit"}, default="global"
         Rank all weights together, prune each matrix by the same fraction, or
-        remove whole inputs and hidden units (ranked by the root mean square
-        of their weights' scores) until at least the fraction of the weights
-        is gone: the survivors form smaller dense matrices, which
-        ``to_sklearn(compress=True)`` exports small and fast.
+        remove whole inputs and hidden units (the same share of every
+        layer's, ranked by the root mean square of their weights' scores)
+        until at least the fraction of the weights is gone: the survivors
+        form smaller dense matrices, which ``to_sklearn(compress=True)``
+        exports small and fast. Fit with ``prune_fraction`` to fine-tune
+        what survives.
     finetune_epochs : int, default=30
         Epochs (at most ``max_epochs``) that train the surviving weights
         after a fit that prunes (``prune_fraction > 0`` or
@@ -794,10 +799,12 @@ class HyperVariationalRegressor(BaseHypernetwork, BaseVariationalRegressor):
         Criterion that ranks the weights.
     prune_scope : {"global", "layer", "unit"}, default="global"
         Rank all weights together, prune each matrix by the same fraction, or
-        remove whole inputs and hidden units (ranked by the root mean square
-        of their weights' scores) until at least the fraction of the weights
-        is gone: the survivors form smaller dense matrices, which
-        ``to_sklearn(compress=True)`` exports small and fast.
+        remove whole inputs and hidden units (the same share of every
+        layer's, ranked by the root mean square of their weights' scores)
+        until at least the fraction of the weights is gone: the survivors
+        form smaller dense matrices, which ``to_sklearn(compress=True)``
+        exports small and fast. Fit with ``prune_fraction`` to fine-tune
+        what survives.
     memory : None, str or joblib.Memory, default=None
         Caches the fitted hypernetwork, keyed by the training data and every
         parameter that changes the fit (callbacks by class and parameters;

@@ -83,8 +83,9 @@ SPARSE_WARMUP_STEPS = 200
 ``complexity_warmup="auto"``."""
 
 
-def _resolved(estimator, name):
-    """The estimator's parameter ``name``, ``"auto"`` resolved for its prior."""
+def resolved_parameter(estimator, name):
+    """The estimator's ``lr``, ``batch_size`` or ``lr_schedule``, ``"auto"``
+    resolved for its prior."""
     value = getattr(estimator, name)
     if value != "auto":
         return value
@@ -95,7 +96,7 @@ def _resolved(estimator, name):
 
 def learning_rate(estimator):
     """``lr``, with ``"auto"`` resolved for the prior."""
-    return float(_resolved(estimator, "lr"))
+    return float(resolved_parameter(estimator, "lr"))
 
 
 def training_schedule(estimator, n_rows):
@@ -111,7 +112,7 @@ def training_schedule(estimator, n_rows):
     weights the pruning then has to cut (digits, 98 % removed: 95.1 % after
     a quarter of the epochs)."""
     sparse = estimator.prior == "log-uniform"
-    batch_size = max(1, min(_resolved(estimator, "batch_size"), int(n_rows)))
+    batch_size = max(1, min(resolved_parameter(estimator, "batch_size"), int(n_rows)))
     steps_per_epoch = math.ceil(n_rows / batch_size)
     if estimator.max_epochs != "auto":
         max_epochs = int(estimator.max_epochs)
@@ -130,7 +131,7 @@ def training_schedule(estimator, n_rows):
         lr=learning_rate(estimator),
         batch_size=batch_size,
         max_epochs=max_epochs,
-        lr_schedule=_resolved(estimator, "lr_schedule"),
+        lr_schedule=resolved_parameter(estimator, "lr_schedule"),
         complexity_warmup=min(warmup, max_epochs),
     )
 

