@@ -139,6 +139,17 @@ def test_unit_pruning_reports_the_structure_left(digits_like):
     assert model.prune(0.0).n_units_ == (16,) and model.get_support().all()
 
 
+def test_a_network_that_reads_nothing_gives_every_input_zero(three_classes):
+    model = VariationalMLPClassifier(**TINY).fit(*three_classes).prune(1.0)
+    assert not model.get_support().any() and model.n_units_ == (0,)
+    assert np.all(model.feature_importances_ == 0)
+
+
+def test_an_explicit_warmup_is_kept_as_given(three_classes):
+    model = VariationalMLPClassifier(**TINY, complexity_warmup=100)
+    assert model.fit(*three_classes).net_.complexity_warmup == 100
+
+
 def test_inputs_feeding_only_dead_units_are_not_supported(three_classes):
     model = VariationalMLPClassifier(**TINY).fit(*three_classes)
     with torch.no_grad():

@@ -1047,7 +1047,8 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         """Hidden units per hidden layer that the pruned network still uses:
         those on a path of unpruned weights from an input to an output (a
         unit that reads nothing only adds a constant to the next layer). The
-        sizes of ``to_sklearn(compress=True)``'s hidden layers."""
+        sizes of ``to_sklearn(compress=True)``'s hidden layers, which keep one
+        silenced unit where a layer is left empty."""
         self._check_fitted()
         return tuple(int(live.sum()) for live in self._live_units()[1:-1])
 
@@ -1077,14 +1078,14 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         """Relevance of each input: the signal-to-noise mass ``sum |m| / s`` of
         its unpruned first-layer weights into units the pruned network still
         uses, normalised to sum to one. An input the pruned network does not
-        read (see :meth:`get_support`) gets exactly 0. Lets
-        ``SelectFromModel`` choose inputs from the posterior."""
+        read (see :meth:`get_support`) gets exactly 0; all do when it reads
+        none. Lets ``SelectFromModel`` choose inputs from the posterior."""
         first = self._layers()[0]
         used = self._live_units()[1].to(first.weight_mask.dtype)
         snr = snr_scores(first.weight_mean, first.weight_log_std)
         mass = _numpy((snr * first.weight_mask * used[:, None]).sum(0))
         total = mass.sum()
-        return mass / total if total > 0 else np.full_like(mass, 1.0 / len(mass))
+        return mass / total if total > 0 else mass
 
     # --- saving ---------------------------------------------------------------------
 

@@ -125,14 +125,16 @@ def training_schedule(estimator, n_rows):
         max_epochs = estimator._gaussian_training["max_epochs"]
     if estimator.complexity_warmup != "auto":
         warmup = int(estimator.complexity_warmup)
+    elif sparse:
+        warmup = min(math.ceil(SPARSE_WARMUP_STEPS / steps_per_epoch), max_epochs)
     else:
-        warmup = math.ceil(SPARSE_WARMUP_STEPS / steps_per_epoch) if sparse else 0
+        warmup = 0
     return Bunch(
         lr=learning_rate(estimator),
         batch_size=batch_size,
         max_epochs=max_epochs,
         lr_schedule=resolved_parameter(estimator, "lr_schedule"),
-        complexity_warmup=min(warmup, max_epochs),
+        complexity_warmup=warmup,
     )
 
 
