@@ -580,6 +580,27 @@ class HyperVariationalClassifierCV(ClassifierMixin, BaseHypernetworkSearch):
         """
         return self._fitted_estimator().predict(X)
 
+    def predict_uncertainty(self, X, *, n_mc_samples=None):
+        """Total, aleatoric and epistemic uncertainty of the refitted model at
+        the selected point (see :meth:`VariationalMLPClassifier.predict_uncertainty`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        n_mc_samples : int, default=None
+            Posterior draws; None as the refitted model says.
+
+        Returns
+        -------
+        uncertainty : sklearn.utils.Bunch
+            ``total``, ``aleatoric`` and ``epistemic``, in nats, of shape
+            ``(n_samples,)``.
+        """
+        return self._fitted_estimator().predict_uncertainty(
+            X, n_mc_samples=n_mc_samples
+        )
+
     def predict_log_proba(self, X):
         """Log-probabilities of the refitted model at the selected point.
 
@@ -834,6 +855,27 @@ class HyperVariationalRegressorCV(RegressorMixin, BaseHypernetworkSearch):
             Its standard deviations; only with ``return_std=True``.
         """
         return self._fitted_estimator().predict(X, return_std=return_std)
+
+    def predict_uncertainty(self, X, *, n_mc_samples=None):
+        """Total, aleatoric and epistemic uncertainty of the refitted model at
+        the selected point (see :meth:`HyperVariationalRegressor.predict_uncertainty`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+        n_mc_samples : int, default=None
+            Posterior draws; None as the refitted model says.
+
+        Returns
+        -------
+        uncertainty : sklearn.utils.Bunch
+            ``total``, ``aleatoric`` and ``epistemic``, standard deviations
+            shaped as :meth:`predict`'s output.
+        """
+        return self._fitted_estimator().predict_uncertainty(
+            X, n_mc_samples=n_mc_samples
+        )
 
     def score(self, X, y, sample_weight=None):
         """R² of the refitted model's predictive means on ``(X, y)``.

@@ -145,6 +145,11 @@ def _numpy(tensor):
     return tensor.detach().cpu().numpy().astype(np.float64)
 
 
+UNCERTAINTY_DRAWS = 100
+"""Posterior draws of :meth:`predict_uncertainty` when neither it nor the
+estimator sets ``n_mc_samples``."""
+
+
 class BaseVariationalEstimator(BaseEstimator, ABC):
     """Base of the classifiers and regressors; not meant to be used directly.
 
@@ -894,12 +899,15 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         one ``set_params`` set since)."""
         return resolve_predictive(self.predictive, self.net_.module_.prior)
 
-    def _predict_rows(self, X, how=None):
+    def _predict_rows(self, X, how=None, n_samples=None):
         """The task's summary of the network's outputs under the posterior for
         every row of validated ``X``, in batches: from ``n_mc_samples``
-        posterior draws, else as ``predictive`` says (or ``how``)."""
+        posterior draws, else as ``predictive`` says (or ``how``; a ``how``
+        other than ``"moments"`` and ``"mean"`` summarises ``n_samples``
+        draws)."""
         module, generator = self._predictive_module(), self._predict_generator()
-        n_samples = self.n_mc_samples if how is None else 0
+        if n_samples is None:
+            n_samples = self.n_mc_samples if how is None else 0
         if how is None:
             how = "sample" if n_samples else self._predictive()
         rows = []
@@ -919,6 +927,23 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
                 "input overflow float32."
             )
         return rows
+
+    def _uncertainty_draws(self, n_mc_samples):
+        """The posterior draws :meth:`predict_uncertainty` averages over:
+        ``n_mc_samples``, else the estimator's ``n_mc_samples``, else
+        ``UNCERTAINTY_DRAWS``."""
+        if n_mc_samples is None:
+            return self.n_mc_samples or UNCERTAINTY_DRAWS
+        if (
+            isinstance(n_mc_samples, bool)
+            or not isinstance(n_mc_samples, Integral)
+            or n_mc_samples < 1
+        ):
+            raise ValueError(
+                f"n_mc_samples must be a positive integer or None, got "
+                f"{n_mc_samples!r}."
+            )
+        return int(n_mc_samples)
 
     # --- evidence -------------------------------------------------------------------
 
