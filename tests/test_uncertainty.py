@@ -133,3 +133,44 @@ def test_the_cv_estimator_answers_for_its_refitted_model(table):
 def test_bad_draw_counts_are_refused(classifier, table, n_mc_samples):
     with pytest.raises(ValueError, match="n_mc_samples must be a positive integer"):
         classifier.predict_uncertainty(table[0], n_mc_samples=n_mc_samples)
+
+
+# --- conformal prediction around these estimators (MAPIE) -------------------
+
+
+def _thirds(X, y):
+    from sklearn.model_selection import train_test_split
+
+    X_fit, X_rest, y_fit, y_rest = train_test_split(
+        X, y, test_size=2 / 3, random_state=0
+    )
+    X_conf, X_test, y_conf, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.5, random_state=0
+    )
+    return X_fit, y_fit, X_conf, y_conf, X_test, y_test
+
+
+def test_mapie_conformalizes_a_regressor(diabetes):
+    """Split-conformal intervals around a fitted regressor cover about the
+    confidence level on held-out rows, beside its own Bayesian intervals."""
+    mapie = pytest.importorskip("mapie.regression")
+    X_fit, y_fit, X_conf, y_conf, X_test, y_test = _thirds(*diabetes)
+    model = VariationalMLPRegressor(**FAST).fit(X_fit, y_fit)
+    conformal = mapie.SplitConformalRegressor(model, confidence_level=0.9)
+    conformal.conformalize(X_conf, y_conf)
+    prediction, intervals = conformal.predict_interval(X_test)
+    np.testing.assert_allclose(prediction, model.predict(X_test))
+    low, high = intervals[:, 0, 0], intervals[:, 1, 0]
+    assert 0.8 < np.mean((low <= y_test) & (y_test <= high)) <= 1.0
+
+
+def test_mapie_conformalizes_a_classifier(table):
+    mapie = pytest.importorskip("mapie.classification")
+    X_fit, y_fit, X_conf, y_conf, X_test, y_test = _thirds(*table)
+    model = VariationalMLPClassifier(**FAST).fit(X_fit, y_fit)
+    conformal = mapie.SplitConformalClassifier(model, confidence_level=0.9)
+    conformal.conformalize(X_conf, y_conf)
+    labels, sets = conformal.predict_set(X_test)
+    np.testing.assert_array_equal(labels, model.predict(X_test))
+    covered = sets[np.arange(len(y_test)), y_test, 0]
+    assert 0.8 < covered.mean() <= 1.0
