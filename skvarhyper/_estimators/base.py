@@ -149,6 +149,12 @@ UNCERTAINTY_DRAWS = 100
 """Posterior draws of :meth:`predict_uncertainty` when neither it nor the
 estimator sets ``n_mc_samples``."""
 
+validate_uncertainty_params = validate_params(
+    {"n_mc_samples": [Interval(Integral, 1, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
+"""The validation of :meth:`predict_uncertainty`'s keyword arguments."""
+
 
 class BaseVariationalEstimator(BaseEstimator, ABC):
     """Base of the classifiers and regressors; not meant to be used directly.
@@ -934,15 +940,6 @@ class BaseVariationalEstimator(BaseEstimator, ABC):
         ``UNCERTAINTY_DRAWS``."""
         if n_mc_samples is None:
             return self.n_mc_samples or UNCERTAINTY_DRAWS
-        if (
-            isinstance(n_mc_samples, bool)
-            or not isinstance(n_mc_samples, Integral)
-            or n_mc_samples < 1
-        ):
-            raise ValueError(
-                f"n_mc_samples must be a positive integer or None, got "
-                f"{n_mc_samples!r}."
-            )
         return int(n_mc_samples)
 
     # --- evidence -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from .._utils.state import transaction
 from ..nn.likelihood import CategoricalLikelihood
 from ..nn.moments import probit_softmax
-from .base import BaseVariationalEstimator, row_weights
+from .base import BaseVariationalEstimator, row_weights, validate_uncertainty_params
 from .export import to_mlp_classifier
 from .hypernetwork import BaseHypernetwork
 
@@ -199,6 +199,7 @@ class BaseVariationalClassifier(ClassifierMixin, BaseVariationalEstimator):
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
+    @validate_uncertainty_params
     def predict_uncertainty(self, X, *, n_mc_samples=None):
         """How uncertain each prediction is, and why, in nats.
 

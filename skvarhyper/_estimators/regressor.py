@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval
 from .._training.config import learning_rate
 from .._utils.state import transaction
 from ..nn.likelihood import GaussianLikelihood
-from .base import BaseVariationalEstimator, repeated_rows
+from .base import BaseVariationalEstimator, repeated_rows, validate_uncertainty_params
 from .export import to_mlp_regressor
 from .hypernetwork import BaseHypernetwork
 
@@ -221,6 +221,7 @@ class BaseVariationalRegressor(RegressorMixin, BaseVariationalEstimator):
             mean, variance = draws.mean(0), draws.var(0, correction=0)
         return torch.cat([mean.double(), variance.double()], dim=1)
 
+    @validate_uncertainty_params
     def predict_uncertainty(self, X, *, n_mc_samples=None):
         """How uncertain each prediction is, and why, as standard deviations
         in the units of ``y``.
